@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages erx-ipsec builds and tests with.  Idempotent and
+# non-interactive: installs only what is missing, and runs apt-get update only
+# then.  Works as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libevent-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
+  libcriterion-dev libedit-dev
+  clang libclang-rt-14-dev
+  iproute2 procps python3 tmux
+)
+
+installed() {
+  [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  installed "$p" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,62 @@
+/* The compiled form of a mode's grammar: one NFA for all the mode's commands,
+ * shared by the builder (cli_graph_build.c) and the matcher (cli_match.c).
+ * Private to the matcher; callers see only cli_match.h. */
+#pragma once
+#include <stdint.h>
+
+#include "cli_match.h"
+
+/* Consuming kinds first and in specificity order, so that the kind of the
+ * node a word matched is directly its rank when threads are compared. */
+typedef enum {
+  CLI_N_KEYWORD = 0,
+  CLI_N_IPV4,
+  CLI_N_RANGE,
+  CLI_N_HEX,
+  CLI_N_IPSEC,
+  CLI_N_WORD,
+  CLI_N_LINE,      /* the first word of a LINE: its capture is the raw rest */
+  CLI_N_LINE_REST, /* every later word of a LINE: consumed, captures nothing */
+  CLI_N_SPLIT,     /* epsilon to out, then (lower priority) to out1 */
+  CLI_N_MATCH,     /* the command is complete */
+} cli_node_kind_t;
+
+#define CLI_NODE_CAPS 3 /* own text, $name, enclosing group's $name */
+
+typedef struct cli_node {
+  uint8_t kind;
+  uint8_t ncaps;
+  uint32_t cmd;
+  uint32_t out, out1;
+  /* Consuming nodes: the nodes (consuming or MATCH) reachable by epsilon
+   * after this one, precomputed so a step does no graph walking. */
+  uint32_t next_off, next_len;
+  const char *text; /* keyword: interned (pointer equality = same keyword); else the help label */
+  uint32_t len;     /* of text */
+  const char *help;
+  uint64_t lo, hi;  /* RANGE */
+  uint32_t line;    /* LINE_REST: its LINE node, for help */
+  const char *caps[CLI_NODE_CAPS];
+} cli_node_t;
+
+struct cli_graph {
+  const cli_cmd_t *cmds;
+  size_t ncmds;
+  cli_node_t *nodes;
+  uint32_t nnodes;
+  uint32_t *clos; /* every closure list, back to back */
+  size_t nclos;
+  uint32_t start_off, start_len;
+  char **pool; /* strings the graph owns */
+  size_t npool;
+};
+
+static inline int cli_node_rank(const cli_node_t *n)
+{
+  return n->kind == CLI_N_LINE_REST ? CLI_N_LINE : n->kind;
+}
+
+static inline char cli_lower(char c)
+{
+  return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}

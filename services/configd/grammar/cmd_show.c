@@ -1,0 +1,254 @@
+/* show commands (exec mode, and from every configuration mode). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg_check.h"
+#include "cfg_tunnel_check.h"
+#include "cfg_writer.h"
+#include "cmds.h"
+#include "transforms.h"
+
+static int h_show_config(cli_exec_t *x, const cli_args_t *a)
+{
+  cfg_write_config_filtered(x->model, cli_arg(a, "config-words"), &x->out);
+  return 0;
+}
+
+static void tset_line(const cfg_tset_t *s, cfg_strbuf_t *out)
+{
+  cfg_sb_printf(out, "%-24s", s->name);
+  for (size_t j = 0; j < s->n; j++) {
+    const erx_transform_info_t *xf = erx_transform_by_id(s->xf[j]);
+    cfg_sb_printf(out, "%s%s", j ? ", " : " ", xf ? xf->keyword : "?");
+  }
+  cfg_sb_puts(out, "\n");
+}
+
+static int h_show_tset(cli_exec_t *x, const cli_args_t *a)
+{
+  const char *name = cli_arg(a, "set-name");
+  if (name) {
+    const cfg_tset_t *s = cfg_tset_get(x->model, name);
+    if (!s)
+      return cfg_err(x, "Transform set %s does not exist", name);
+    cfg_out(x, "%-24s Transforms (in order of preference)\n", "Transform set");
+    tset_line(s, &x->out);
+    return 0;
+  }
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(x->model->tsets, &n);
+  cfg_out(x, "%-24s Transforms (in order of preference)\n", "Transform set");
+  for (size_t i = 0; i < n; i++)
+    tset_line(erx_strmap_get(x->model->tsets, keys[i]), &x->out);
+  free(keys);
+  return 0;
+}
+
+static int h_show_local_endpoint(cli_exec_t *x, const cli_args_t *a)
+{
+  size_t n;
+  char buf[ERX_ADDR_STRLEN];
+  const char **keys = erx_strmap_sorted_keys(x->model->endpoints, &n);
+  cfg_out(x, "%-26s %s\n", "Transport virtual router", "Local endpoint");
+  for (size_t i = 0; i < n; i++)
+    cfg_out(x, "%-26s %s\n", keys[i], erx_ipv4_format(*(uint32_t *)erx_strmap_get(x->model->endpoints, keys[i]), buf));
+  free(keys);
+  return 0;
+}
+
+static int h_show_lifetime(cli_exec_t *x, const cli_args_t *a)
+{
+  const cfg_model_t *m = x->model;
+  cfg_out(x, "IPsec SA lifetime: %u seconds%s, %llu kilobytes%s\n", cfg_global_life_s(m), m->life_s ? "" : " (default)",
+          (unsigned long long)cfg_global_life_kb(m), m->life_kb ? "" : " (default)");
+  return 0;
+}
+
+static int h_show_option(cli_exec_t *x, const cli_args_t *a)
+{
+  const cfg_model_t *m = x->model;
+  if (m->dpd)
+    cfg_out(x, "Dead peer detection: enabled (probe after %u s idle, every %u s, %u retries)\n",
+            m->dpd_idle ? m->dpd_idle : CFG_DPD_IDLE_DEFAULT,
+            m->dpd_retry_interval ? m->dpd_retry_interval : CFG_DPD_RETRY_INTERVAL_DEFAULT,
+            m->dpd_retries ? m->dpd_retries : CFG_DPD_RETRIES_DEFAULT);
+  else
+    cfg_out(x, "Dead peer detection: disabled\n");
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(m->vrs, &n);
+  cfg_out(x, "Transmit invalid-cookie notifications:");
+  size_t on = 0;
+  for (size_t i = 0; i < n; i++) {
+    const cfg_vr_t *v = erx_strmap_get(m->vrs, keys[i]);
+    if (v->tx_invalid_cookie)
+      cfg_out(x, "%s %s", on++ ? "," : "", v->name);
+  }
+  cfg_out(x, "%s\n", on ? "" : " disabled in every virtual router");
+  free(keys);
+  return 0;
+}
+
+static void rule_line(cli_exec_t *x, const cfg_ike_rule_t *r, const char *prio)
+{
+  cfg_out(x, "%-9s %-15s %-11s %-7s %-6u %-9u %s\n", prio, cfg_ike_auth_kw[r->auth], cfg_ike_enc_kw[r->enc],
+          cfg_ike_hash_kw[r->hash], r->group, r->lifetime, cfg_aggr_kw[r->aggressive]);
+}
+
+static int h_show_rules(cli_exec_t *x, const cli_args_t *a)
+{
+  const char *hdr = "%-9s %-15s %-11s %-7s %-6s %-9s %s\n";
+  if (cli_has(a, "priority")) {
+    const cfg_ike_rule_t *r = cfg_rule_get(x->model, cfg_arg_u32(a, "priority"));
+    if (!r)
+      return cfg_err(x, "IKE policy rule %s does not exist", cli_arg(a, "priority"));
+    cfg_out(x, hdr, "Priority", "Authentication", "Encryption", "Hash", "Group", "Lifetime", "Aggressive mode");
+    rule_line(x, r, cli_arg(a, "priority"));
+    return 0;
+  }
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(x->model->rules, &n);
+  cfg_out(x, hdr, "Priority", "Authentication", "Encryption", "Hash", "Group", "Lifetime", "Aggressive mode");
+  for (size_t i = 0; i < n; i++) {
+    const cfg_ike_rule_t *r = erx_strmap_get(x->model->rules, keys[i]);
+    char prio[12];
+    snprintf(prio, sizeof prio, "%u", r->priority);
+    rule_line(x, r, prio);
+  }
+  if (n == 0) {
+    cfg_ike_rule_t d = {.group = 2, .lifetime = CFG_IKE_LIFE_DEFAULT};
+    rule_line(x, &d, "default");
+  }
+  free(keys);
+  return 0;
+}
+
+static const char *ep_text(const cfg_endpoint_t *ep)
+{
+  return ep->type == ERX__CFG__ENDPOINT_TYPE__EP_NONE ? "-" : ep->value;
+}
+
+static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t)
+{
+  const cfg_model_t *m = x->model;
+  char a1[ERX_ADDR_STRLEN], a2[ERX_ADDR_STRLEN];
+  char problems[CFG_MAX_PROBLEMS][CFG_PROBLEM_LEN];
+  size_t np = cfg_tunnel_problems(m, t, problems);
+  cfg_out(x, "Tunnel ipsec:%s\n", t->name);
+  cfg_out(x, "  Operational virtual router: %s\n", t->vr);
+  cfg_out(x, "  Transport virtual router:   %s\n", t->transport_vr);
+  cfg_out(x, "  Type:                       %s\n",
+          t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL ? "manual" : "signaled (isakmp)");
+  if (t->has_address)
+    cfg_out(x, "  IP address:                 %s %s\n", erx_ipv4_format(t->address, a1), erx_ipv4_format(t->mask, a2));
+  cfg_out(x, "  Transform set:              %s\n", t->tset[0] ? t->tset : "-");
+  cfg_out(x, "  Source:                     %s\n", ep_text(&t->source));
+  cfg_out(x, "  Destination:                %s\n", ep_text(&t->destination));
+  cfg_out(x, "  Backup destination:         %s\n", ep_text(&t->backup));
+  cfg_out(x, "  Local identity:             ");
+  cfg_write_identity(&t->local_id, &x->out);
+  cfg_out(x, "\n  Peer identity:              ");
+  cfg_write_identity(&t->peer_id, &x->out);
+  cfg_out(x, "\n");
+  if (t->pfs_group)
+    cfg_out(x, "  PFS group:                  %u\n", t->pfs_group);
+  else
+    cfg_out(x, "  PFS group:                  none\n");
+  cfg_out(x, "  Lifetime:                   %u seconds, %llu kilobytes%s\n", t->life_s ? t->life_s : cfg_global_life_s(m),
+          (unsigned long long)(t->life_kb ? t->life_kb : cfg_global_life_kb(m)),
+          t->life_s || t->life_kb ? "" : " (global)");
+  cfg_out(x, "  MTU:                        %u\n", t->mtu);
+  const erx_transform_info_t *xf;
+  if (t->in.set && (xf = erx_transform_by_id(t->in.xf)))
+    cfg_out(x, "  Inbound manual SA:          spi %u %s\n", t->in.spi, xf->keyword);
+  if (t->out.set && (xf = erx_transform_by_id(t->out.xf)))
+    cfg_out(x, "  Outbound manual SA:         spi %u %s\n", t->out.spi, xf->keyword);
+  cfg_out(x, "  Administrative state:       enabled\n");
+  cfg_out(x, "  Operational state:          down\n");
+  for (size_t i = 0; i < np; i++)
+    cfg_out(x, "  Configuration incomplete:   %s\n", problems[i]);
+  if (np == 0)
+    cfg_out(x, "  Down because:               no SA yet (the IKE and data-path services are not running)\n");
+}
+
+static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
+{
+  const cfg_model_t *m = x->model;
+  const char *only = cli_arg(a, "tunnel-name");
+  if (only && strncasecmp(only, "ipsec:", 6) == 0)
+    only += 6;
+  bool detail = cli_has(a, "detail");
+  if (cli_has(a, "summary")) {
+    size_t total = erx_strmap_count(m->tunnels);
+    cfg_out(x, "Total tunnels: %zu\n", total);
+    cfg_out(x, "Administrative state: %zu enabled, 0 disabled\n", total);
+    cfg_out(x, "Operational state: 0 up, %zu down, 0 not-present\n", total);
+    return 0;
+  }
+  size_t n, shown = 0;
+  const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
+  if (!detail)
+    cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", "Tunnel", "Type", "Transport", "Source", "Destination",
+            "Transform set", "State");
+  for (size_t i = 0; i < n; i++) {
+    const cfg_tunnel_t *t = erx_strmap_get(m->tunnels, keys[i]);
+    if (only && (strcmp(t->name, only) != 0 || strcmp(t->vr, x->ctx.vr) != 0))
+      continue;
+    shown++;
+    if (detail) {
+      tunnel_detail(x, t);
+      continue;
+    }
+    char name[CFG_NAME_MAX + CFG_VR_NAME_MAX + 8];
+    if (strcmp(t->vr, CFG_DEFAULT_VR) == 0)
+      snprintf(name, sizeof name, "ipsec:%s", t->name);
+    else
+      snprintf(name, sizeof name, "%s:ipsec:%s", t->vr, t->name);
+    cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", name,
+            t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL ? "manual" : "signaled", t->transport_vr,
+            ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-", "down");
+  }
+  free(keys);
+  if (only && shown == 0)
+    return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", only, x->ctx.vr);
+  return 0;
+}
+
+static int h_show_vr(cli_exec_t *x, const cli_args_t *a)
+{
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(x->model->vrs, &n);
+  for (size_t i = 0; i < n; i++)
+    cfg_out(x, "%s\n", keys[i]);
+  free(keys);
+  return 0;
+}
+
+static int h_not_running(cli_exec_t *x, const cli_args_t *a)
+{
+  if (cli_has(a, "license"))
+    cfg_out(x, "%% The licence service (licensed) is not running\n");
+  else if (cli_has(a, "ike-sa"))
+    cfg_out(x, "%% The IKE service (iked) is not running: no IKE SAs\n");
+  else
+    cfg_out(x, "%% The data path (datapathd) is not running: no IPsec SAs\n");
+  return 0;
+}
+
+static const cli_cmd_t exec_cmds[] = {
+    {"show configuration [LINE$config-words]", h_show_config, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec transform-set [WORD$set-name]", h_show_tset, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec local-endpoint", h_show_local_endpoint, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec lifetime", h_show_lifetime, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec option", h_show_option, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec ike-policy-rule [(1-10000)$priority]", h_show_rules, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec tunnel [ipsec:NAME$tunnel-name] [detail]", h_show_tunnel, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec tunnel summary", h_show_tunnel, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec ike-sa", h_not_running, CFG_CMD_ANYWHERE, NULL},
+    {"show ipsec sa", h_not_running, CFG_CMD_ANYWHERE, NULL},
+    {"show license ipsec-tunnels", h_not_running, CFG_CMD_ANYWHERE, NULL},
+    {"show virtual-router", h_show_vr, CFG_CMD_ANYWHERE, NULL},
+};
+
+const cfg_cmd_span_t cfg_show_exec = CFG_SPAN(exec_cmds);
