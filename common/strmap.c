@@ -25,6 +25,11 @@ static uint64_t hash_str(const char *s) {
   uint64_t h = 1469598103934665603ULL; /* FNV-1a */
   for (; *s; s++)
     h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  /* FNV's low bits vary little between keys like "t00001", "t00002": mix
+   * (murmur3's finaliser) because the slot index takes the low bits */
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
   return h;
 }
 

@@ -86,15 +86,17 @@ if ((!fast)); then
     step asan-tests test_tree build-asan || true
   fi
   if step fuzz-build build_fuzz; then
+    # bin/ is where every target lands by default; fuzz/CMakeLists.txt may
+    # send them to fuzz/ instead.
     shopt -s nullglob
-    fuzzers=("$root"/build-fuzz/bin/fuzz_*)
+    fuzzers=("$root"/build-fuzz/bin/fuzz_* "$root"/build-fuzz/fuzz/fuzz_*)
     shopt -u nullglob
     if ((${#fuzzers[@]} == 0)); then
       summary+=("fuzz FAILED (no build-fuzz/bin/fuzz_*)")
       failed=1
     fi
     for f in "${fuzzers[@]}"; do
-      [[ -x $f ]] || continue
+      [[ -f $f && -x $f ]] || continue
       step "$(basename "$f")" run_fuzzer "$f" || true
     done
   fi

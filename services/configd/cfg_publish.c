@@ -188,33 +188,84 @@ static void publish_key(const cfg_model_t *m, erx_clone_pub_t *pub, const char *
   erx_clone_pub_del(pub, key);
 }
 
-static bool affects_tunnels(const char *key)
+/* A tunnel's derived "incomplete" reasons depend on its transform set, the
+ * pre-shared key of its destination and its virtual routers: when one of those
+ * changes, the tunnels that name it are republished (and only those). */
+typedef struct {
+  erx_strmap_t *tsets, *psks, *peers, *vrs; /* peers: psks' peer names alone, a cheap first test */
+} deps_t;
+
+static bool note_dependency(deps_t *d, const char *key)
 {
-  return strncmp(key, "transform-set/", 14) == 0 || strncmp(key, "psk/", 4) == 0 || strncmp(key, "vr/", 3) == 0;
+  if (strncmp(key, "transform-set/", 14) == 0)
+    return erx_strmap_put(d->tsets, key + 14, d, NULL) == 0;
+  if (strncmp(key, "psk/", 4) == 0) {
+    const char *peer = strchr(key + 4, '/');
+    return erx_strmap_put(d->psks, key + 4, d, NULL) == 0 && peer && erx_strmap_put(d->peers, peer + 1, d, NULL) == 0;
+  }
+  if (strncmp(key, "vr/", 3) == 0)
+    return erx_strmap_put(d->vrs, key + 3, d, NULL) == 0;
+  return false;
+}
+
+static bool depends(const deps_t *d, const cfg_tunnel_t *t)
+{
+  char key[CFG_VR_NAME_MAX + CFG_NAME_MAX + 2];
+  if (erx_strmap_count(d->tsets) && erx_strmap_get(d->tsets, t->tset))
+    return true;
+  if (erx_strmap_count(d->vrs) && (erx_strmap_get(d->vrs, t->vr) || erx_strmap_get(d->vrs, t->transport_vr)))
+    return true;
+  if (!erx_strmap_count(d->peers) || t->destination.type == ERX__CFG__ENDPOINT_TYPE__EP_NONE)
+    return false;
+  const char *at = strchr(t->destination.value, '@');
+  const char *peers[2] = {t->destination.value, at ? at + 1 : NULL};
+  for (size_t i = 0; i < 2 && peers[i]; i++) {
+    if (!erx_strmap_get(d->peers, peers[i]))
+      continue;
+    snprintf(key, sizeof key, "%s/%s", t->transport_vr, peers[i]);
+    if (erx_strmap_get(d->psks, key))
+      return true;
+  }
+  return false;
 }
 
 size_t cfg_publish_dirty(cfg_model_t *m, erx_clone_pub_t *pub)
 {
   size_t n = 0;
-  bool all_tunnels = false;
+  bool any_dep = false;
+  deps_t d = {erx_strmap_new(), erx_strmap_new(), erx_strmap_new(), erx_strmap_new()};
+  if (!d.tsets || !d.psks || !d.peers || !d.vrs) {
+    LOG_ERR("out of memory");
+    abort();
+  }
   erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
   const char *key;
   void *v;
   while (erx_strmap_next(m->dirty, &it, &key, &v)) {
-    if (affects_tunnels(key))
-      all_tunnels = true;
+    any_dep |= note_dependency(&d, key);
     publish_key(m, pub, key);
     n++;
   }
-  if (all_tunnels) {
+  if (any_dep) {
     erx_strmap_iter_t ti = ERX_STRMAP_ITER_INIT;
     char ckey[200];
     while (erx_strmap_next(m->tunnels, &ti, &key, &v)) {
+      if (!depends(&d, v))
+        continue;
       snprintf(ckey, sizeof ckey, "tunnel/%s", key);
-      publish_tunnel(m, pub, ckey, v);
+      if (!erx_strmap_get(m->dirty, ckey))
+        publish_tunnel(m, pub, ckey, v);
     }
   }
+  erx_strmap_destroy(&d.tsets, NULL);
+  erx_strmap_destroy(&d.psks, NULL);
+  erx_strmap_destroy(&d.peers, NULL);
+  erx_strmap_destroy(&d.vrs, NULL);
   erx_strmap_destroy(&m->dirty, NULL);
   m->dirty = erx_strmap_new();
+  if (!m->dirty) {
+    LOG_ERR("out of memory");
+    abort();
+  }
   return n;
 }

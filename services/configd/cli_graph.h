@@ -47,6 +47,10 @@ struct cli_graph {
   uint32_t *clos; /* every closure list, back to back */
   size_t nclos;
   uint32_t start_off, start_len;
+  /* The start list cut down to the threads a word beginning with byte c can
+   * match: the first step of every line is over all the mode's commands, and
+   * this makes it look at a handful. */
+  uint32_t first_off[256], first_len[256];
   char **pool; /* strings the graph owns */
   size_t npool;
 };

@@ -528,6 +528,20 @@ static bool link_closures(builder_t *b, const uint32_t *starts)
   }
   g->start_off = (uint32_t)first;
   g->start_len = (uint32_t)(g->nclos - first);
+  for (unsigned c = 0; ok && c < 256; c++) {
+    size_t off = g->nclos;
+    for (uint32_t i = 0; ok && i < g->start_len; i++) {
+      uint32_t s = g->clos[g->start_off + i];
+      const cli_node_t *n = &g->nodes[s];
+      if (n->kind == CLI_N_KEYWORD && n->text[0] != cli_lower((char)c))
+        continue;
+      ok = grow(b, (void **)&g->clos, &b->cap_clos, g->nclos + 1, sizeof *g->clos);
+      if (ok)
+        g->clos[g->nclos++] = s;
+    }
+    g->first_off[c] = (uint32_t)off;
+    g->first_len[c] = (uint32_t)(g->nclos - off);
+  }
   for (uint32_t s = 0; ok && s < g->nnodes; s++) {
     cli_node_t *n = &g->nodes[s];
     if (n->kind >= CLI_N_SPLIT)

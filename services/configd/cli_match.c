@@ -3,10 +3,11 @@
  * canonical spelling; "?" and Tab read the threads left after all but the
  * last word.
  *
- * Per line the work is one tokenisation into a stack buffer, one scratch
- * allocation sized by the graph, and a history arena that starts on the
- * stack: threads share their history as back-pointer chains, so a step costs
- * one small record per surviving thread. */
+ * Per line the work is one tokenisation into a stack buffer, thread arrays
+ * sized by the graph (on the stack for modes of ordinary size), and a history
+ * arena that starts on the stack: threads share their history as
+ * back-pointer chains, so a step costs one small record per surviving thread.
+ * A match then makes two allocations: the captures and the canonical line. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,20 +206,23 @@ typedef struct run {
   uint32_t *slot;  /* per node: its index in nxt */
   uint8_t *code;   /* per cur thread: how it matches the word */
   uint32_t now;
-  void *scratch;
+  void *scratch; /* heap, for graphs too big for stackbuf */
+  uint64_t stackbuf[2048]; /* a mode of ~60 commands is ~600 nodes: fits */
   hist_t *hist;
   size_t nhist, caphist;
   hist_t local[256];
 } run_t;
 
-static bool run_init(run_t *r, const cli_graph_t *g)
+/* first: the first word, if there is one, to start from fewer threads */
+static bool run_init(run_t *r, const cli_graph_t *g, const word_t *first)
 {
   size_t n = g->nnodes ? g->nnodes : 1;
+  size_t need = n * (2 * sizeof(thr_t) + 2 * sizeof(uint32_t) + 1);
   r->g = g;
-  r->scratch = malloc(n * (2 * sizeof(thr_t) + 2 * sizeof(uint32_t) + 1));
-  if (!r->scratch)
+  r->scratch = need > sizeof r->stackbuf ? malloc(need) : NULL;
+  if (need > sizeof r->stackbuf && !r->scratch)
     return false;
-  r->cur = r->scratch;
+  r->cur = r->scratch ? r->scratch : (void *)r->stackbuf;
   r->nxt = r->cur + n;
   r->stamp = (uint32_t *)(r->nxt + n);
   r->slot = r->stamp + n;
@@ -228,9 +232,15 @@ static bool run_init(run_t *r, const cli_graph_t *g)
   r->hist = r->local;
   r->nhist = 0;
   r->caphist = sizeof r->local / sizeof r->local[0];
-  r->ncur = g->start_len;
-  for (uint32_t i = 0; i < g->start_len; i++)
-    r->cur[i] = (thr_t){g->clos[g->start_off + i], -1};
+  uint32_t off = g->start_off, len = g->start_len;
+  if (first && first->len && !first->bad) {
+    /* an empty or malformed word can match no keyword whatever its first byte */
+    off = g->first_off[(unsigned char)first->p[0]];
+    len = g->first_len[(unsigned char)first->p[0]];
+  }
+  r->ncur = len;
+  for (uint32_t i = 0; i < len; i++)
+    r->cur[i] = (thr_t){g->clos[off + i], -1};
   return true;
 }
 
@@ -508,7 +518,7 @@ cli_match_status_t cli_match(const cli_graph_t *g, const char *line, cli_match_t
     return m->status;
   if (t.n == 0)
     return m->status = CLI_MATCH_EMPTY;
-  if (!run_init(&r, g))
+  if (!run_init(&r, g, &t.w[0]))
     return m->status = CLI_MATCH_INVALID;
   if (run_words(&r, &t, t.n, m) == CLI_MATCH_OK) {
     /* among completed threads: the more specific path, then the earlier command */
@@ -567,7 +577,7 @@ static bool run_prefix(const cli_graph_t *g, const char *line, toks_t *t, run_t 
   *partial = NULL;
   if (t->n && t->last_open)
     *partial = &t->w[--nfull];
-  if (!run_init(r, g)) {
+  if (!run_init(r, g, nfull ? &t->w[0] : NULL)) {
     m->status = CLI_MATCH_INVALID;
     return false;
   }

@@ -1,6 +1,7 @@
 /* cli_graph_build: grammar strings it must refuse, with an error naming the
  * command and the token, and the odd ones it must accept. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli_match.h"
@@ -161,4 +162,49 @@ Test(cli_build, several_commands_and_no_err_buffer)
   cli_graph_destroy(&g);
   cli_graph_destroy(&g);
   cli_graph_destroy(NULL);
+}
+
+Test(cli_build, large_graph_and_long_histories)
+{
+  /* more nodes than the matcher's stack scratch, and more history than its stack arena */
+  enum { NCMD = 400 };
+  static char syn[NCMD][48], kw[NCMD][16];
+  static cli_cmd_t cmds[NCMD];
+  static cli_help_entry_t d[NCMD + 3];
+  for (int i = 0; i < NCMD; i++) {
+    snprintf(kw[i], sizeof kw[i], "k%d", i);
+    if (i < 20)
+      snprintf(syn[i], sizeof syn[i], "any WORD$w%d...", i);
+    else
+      snprintf(syn[i], sizeof syn[i], "%s [WORD$x] [HEX$y]", kw[i]);
+    cmds[i] = (cli_cmd_t){.syntax = syn[i], .help = "w0=a\nw1=a\nw2=a\nw3=a\nw4=a\nw5=a\nw6=a\nw7=a\nw8=a\nw9=a\nw10=a\n"
+                                                      "w11=a\nw12=a\nw13=a\nw14=a\nw15=a\nw16=a\nw17=a\nw18=a\nw19=a"};
+    d[i] = (cli_help_entry_t){kw[i], "k"};
+  }
+  d[NCMD] = (cli_help_entry_t){"any", "any"};
+  d[NCMD + 1] = (cli_help_entry_t){"x", "x"};
+  d[NCMD + 2] = (cli_help_entry_t){"y", "y"};
+  char err[256];
+  cli_graph_t *g = cli_graph_build(cmds, NCMD, d, err, sizeof err);
+  cr_assert_not_null(g, "%s", err);
+  char line[CLI_MAX_LINE];
+  strcpy(line, "any");
+  for (int i = 1; i < CLI_MAX_WORDS; i++)
+    strcat(line, " ab");
+  cli_match_t m;
+  cr_assert_eq(cli_match(g, line, &m), CLI_MATCH_OK);
+  cr_assert_eq(m.cmd, &cmds[0]); /* twenty equal paths: the first command */
+  cr_assert_eq(cli_argc(m.args, "w0"), CLI_MAX_WORDS - 1);
+  cli_match_free(&m);
+  cr_assert_eq(cli_match(g, "k399 ab", &m), CLI_MATCH_OK);
+  cr_assert_str_eq(cli_arg(m.args, "y"), "ab"); /* HEX beats WORD */
+  cli_match_free(&m);
+  cr_assert_eq(cli_match(g, "k399 zz", &m), CLI_MATCH_OK);
+  cr_assert_str_eq(cli_arg(m.args, "x"), "zz");
+  cli_match_free(&m);
+  char *h = cli_help(g, "k39", &m);
+  cr_assert_not_null(h);
+  cr_assert(strncmp(h, "  k39   k\n  k390  k\n", 20) == 0, "%s", h);
+  free(h);
+  cli_graph_destroy(&g);
 }

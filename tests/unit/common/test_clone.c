@@ -253,7 +253,8 @@ static void churn(evutil_socket_t fd, short what, void *arg) {
   (*n)++;
 }
 
-/* A big snapshot while changes keep coming: the queued changes are replayed. */
+/* The largest configuration we support, snapshotted while changes keep
+ * coming: the changes queued meanwhile are replayed. */
 Test(clone, big_snapshot_converges) {
   enum { N = 50000 };
   erx_clone_set_timing(100, 2000);

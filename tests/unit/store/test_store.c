@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -798,6 +799,97 @@ Test(store, refused_lines_reported_and_replay_continues) {
   cr_assert(problem_has(&seen, "journal record 1 was not accepted: bad journal line"));
   /* A compaction would drop the refused lines for good: not requested. */
   cr_assert(!cfg_store_wants_compaction(s));
+  cfg_store_close(&s);
+  seen_free(&seen);
+  remove_dir(dir);
+}
+
+/* ---- on-disk format ---- */
+
+static uint32_t crc32c_bitwise(const void *data, size_t n) {
+  const uint8_t *p = data;
+  uint32_t c = 0xFFFFFFFFu;
+  while (n--) {
+    c ^= *p++;
+    for (int k = 0; k < 8; k++)
+      c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+  }
+  return ~c;
+}
+
+static size_t put_record(uint8_t *out, const char *payload) {
+  size_t n = strlen(payload);
+  uint32_t c = crc32c_bitwise(payload, n);
+  const uint8_t h[8] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
+                        (uint8_t)(c >> 24), (uint8_t)(c >> 16), (uint8_t)(c >> 8), (uint8_t)c};
+  memcpy(out, h, 8);
+  memcpy(out + 8, payload, n);
+  return 8 + n;
+}
+
+/* A journal written from the documented format alone (CRC-32C, big-endian
+ * lengths) is read back: the format is what store.h says, not an accident. */
+Test(store, journal_format_is_as_documented) {
+  cr_assert_eq(crc32c_bitwise("123456789", 9), 0xE3069283u);
+  char *dir = new_dir();
+  uint8_t j[256];
+  size_t n = put_record(j, "generation 0");
+  n += put_record(j + n, "vr=vrA\tinterface tunnel ipsec:t1");
+  n += put_record(j + n, "\thostname host1");
+  spit(dir, "journal", j, n);
+  seen_t seen;
+  cfg_store_t *s = open_load(dir, &seen);
+  const char *const want[] = {"vr=vrA|interface tunnel ipsec:t1", "|hostname host1"};
+  expect_items(&seen, want, 2);
+  expect_no_problem(&seen);
+  append_ok(s, "", "x");
+  commit_ok(s);
+  cfg_store_close(&s);
+  seen_free(&seen);
+  size_t len;
+  uint8_t *back = slurp(dir, "journal", &len);
+  uint8_t rec[64];
+  size_t rl = put_record(rec, "\tx");
+  cr_assert_eq(len, n + rl);
+  cr_assert_eq(memcmp(back + n, rec, rl), 0, "appended record differs from the documented encoding");
+  free(back);
+  remove_dir(dir);
+}
+
+/* ---- a failed commit ---- */
+
+/* A write that fails half-way (file size limit) is cut back, so the next
+ * commit does not land behind a partial record. */
+Test(store, failed_commit_is_cut_back) {
+  char *dir = new_dir();
+  seen_t seen;
+  cfg_store_t *s = open_load(dir, &seen);
+  append_ok(s, "c", "before");
+  commit_ok(s);
+  off_t size = file_size(dir, "journal");
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old, lim;
+  cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim = old;
+  lim.rlim_cur = (rlim_t)size + 20;
+  cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  char big[200];
+  memset(big, 'q', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  append_ok(s, "c", big);
+  char err[512] = "";
+  cr_assert_eq(cfg_store_commit(s, err, sizeof err), -1);
+  cr_assert_not_null(strstr(err, "cannot write"), "%s", err);
+  cr_assert_eq(file_size(dir, "journal"), size, "partial write not cut back");
+  cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+  append_ok(s, "c", "after");
+  commit_ok(s);
+  cfg_store_close(&s);
+  seen_free(&seen);
+  s = open_load(dir, &seen);
+  const char *const want[] = {"c|before", "c|after"};
+  expect_items(&seen, want, 2);
+  expect_no_problem(&seen);
   cfg_store_close(&s);
   seen_free(&seen);
   remove_dir(dir);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Loads a 5,000-tunnel configuration through erxsh into a fresh router and
+# prints: seconds end to end, configd's peak memory, the restart (replay) time,
+# and the same figure for strongSwan loading 5,000 connections when its
+# swanctl/charon are installed (scripts/install-deps.sh --bench).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+bin=${ERX_BIN:-$src/build/bin}
+n=${1:-5000}
+tmp=$(mktemp -d /tmp/erx-bench-XXXXXX)
+trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+
+"$here/gen-tunnels.sh" "$n" > "$tmp/cfg"
+lines=$(wc -l < "$tmp/cfg")
+"$src/deploy/erx-router" start --name bench --dir "$tmp/r" --bin "$bin" >/dev/null
+pid=$(cat "$tmp/r/run/configd.pid")
+
+t0=$(date +%s.%N)
+"$bin/erxsh" --dir "$tmp/r" --quiet --timeout 60000 -f "$tmp/cfg"
+t1=$(date +%s.%N)
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+count=$("$bin/erxsh" --dir "$tmp/r" -c 'show ipsec tunnel summary' | awk '/Total tunnels/ {print $3}')
+[ "$count" = "$n" ] || { echo "expected $n tunnels, configd has $count" >&2; exit 1; }
+
+t2=$(date +%s.%N)
+"$src/deploy/erx-router" restart --dir "$tmp/r" --service configd --kill >/dev/null
+t3=$(date +%s.%N)
+journal=$(wc -c < "$tmp/r/state/journal" 2>/dev/null || echo 0)
+
+printf 'config load: %d tunnels (%d lines) through erxsh in %.3f s (%.0f lines/s); configd peak RSS %d KiB\n' \
+  "$n" "$lines" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$lines / ($t1 - $t0)" | bc -l)" "$hwm"
+printf 'config restart: kill -9 and restart of configd with %d tunnels until it answers: %.3f s (journal %d bytes)\n' \
+  "$n" "$(echo "$t3 - $t2" | bc -l)" "$journal"
+
+if command -v swanctl >/dev/null && [ -x /usr/sbin/charon-systemd ]; then
+  "$here/strongswan_load.sh" "$n"
+else
+  echo "strongswan: not installed (scripts/install-deps.sh --bench installs it); DESIGN.md quotes 1.2 s for 5,000 connections here"
+fi

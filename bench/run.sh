@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark against build/ (or $ERX_BIN) and prints the figures.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+export ERX_BIN=${ERX_BIN:-$src/build/bin}
+n=${1:-5000}
+"$here/config_load.sh" "$n"
+
+tmp=$(mktemp -d /tmp/erx-bench-XXXXXX)
+trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+"$src/deploy/erx-router" start --name bench --dir "$tmp/r" --bin "$ERX_BIN" >/dev/null
+"$ERX_BIN/erxsh" --dir "$tmp/r" -c 'configure terminal' -c 'interface tunnel ipsec:lat' >/dev/null
+"$ERX_BIN/clone_latency" "$tmp/r" 1000
+"$here/gen-tunnels.sh" "$n" | "$ERX_BIN/erxsh" --dir "$tmp/r" --quiet -f -
+"$ERX_BIN/clone_latency" "$tmp/r" 200
