@@ -60,6 +60,24 @@ static inline int cli_node_rank(const cli_node_t *n)
   return n->kind == CLI_N_LINE_REST ? CLI_N_LINE : n->kind;
 }
 
+/* Unsigned decimal, digits only, no overflow; used for grammar ranges and input alike. */
+static inline bool cli_parse_u64(const char *p, size_t len, uint64_t *v)
+{
+  if (len == 0)
+    return false;
+  uint64_t x = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (p[i] < '0' || p[i] > '9')
+      return false;
+    unsigned d = (unsigned)(p[i] - '0');
+    if (x > (UINT64_MAX - d) / 10)
+      return false;
+    x = x * 10 + d;
+  }
+  *v = x;
+  return true;
+}
+
 static inline char cli_lower(char c)
 {
   return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;

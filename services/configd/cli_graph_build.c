@@ -146,23 +146,6 @@ static void ast_append(builder_t *b, int32_t parent, int32_t child)
   p->last = child;
 }
 
-static bool parse_u64(const char *p, size_t len, uint64_t *v)
-{
-  if (len == 0)
-    return false;
-  uint64_t x = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (p[i] < '0' || p[i] > '9')
-      return false;
-    unsigned d = (unsigned)(p[i] - '0');
-    if (x > (UINT64_MAX - d) / 10)
-      return false;
-    x = x * 10 + d;
-  }
-  *v = x;
-  return true;
-}
-
 static bool classify(builder_t *b, ast_t *a)
 {
   const char *t = a->text;
@@ -181,8 +164,8 @@ static bool classify(builder_t *b, ast_t *a)
   }
   if (n >= 5 && t[0] == '(' && t[n - 1] == ')') {
     const char *dash = memchr(t + 1, '-', n - 2);
-    if (dash && parse_u64(t + 1, (size_t)(dash - t - 1), &a->lo) &&
-        parse_u64(dash + 1, (size_t)(t + n - 1 - dash - 1), &a->hi) && a->lo <= a->hi) {
+    if (dash && cli_parse_u64(t + 1, (size_t)(dash - t - 1), &a->lo) &&
+        cli_parse_u64(dash + 1, (size_t)(t + n - 1 - dash - 1), &a->hi) && a->lo <= a->hi) {
       a->tok = CLI_N_RANGE;
       return true;
     }

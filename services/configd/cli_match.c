@@ -99,23 +99,6 @@ static cli_match_status_t tokenize(const char *line, toks_t *t, bool partial, si
 
 /* ---- token classes ---- */
 
-static bool parse_dec(const char *p, size_t len, uint64_t *v)
-{
-  if (len == 0)
-    return false;
-  uint64_t x = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (p[i] < '0' || p[i] > '9')
-      return false;
-    unsigned d = (unsigned)(p[i] - '0');
-    if (x > (UINT64_MAX - d) / 10)
-      return false;
-    x = x * 10 + d;
-  }
-  *v = x;
-  return true;
-}
-
 /* Leading zeros are accepted as decimal (IOS does): "010.1.1.1" is 10.1.1.1. */
 static bool parse_ipv4(const char *p, size_t len, unsigned oct[4])
 {
@@ -125,7 +108,7 @@ static bool parse_ipv4(const char *p, size_t len, unsigned oct[4])
     while (i < len && p[i] >= '0' && p[i] <= '9' && i - s < 3)
       i++;
     uint64_t v;
-    if (!parse_dec(p + s, i - s, &v) || v > 255)
+    if (!cli_parse_u64(p + s, i - s, &v) || v > 255)
       return false;
     oct[k] = (unsigned)v;
     if (k < 3) {
@@ -176,7 +159,7 @@ static int match_word(const cli_node_t *n, const word_t *w)
   case CLI_N_IPV4:
     return !w->bad && parse_ipv4(w->p, w->len, oct) ? M_VAR : M_NONE;
   case CLI_N_RANGE:
-    return !w->bad && parse_dec(w->p, w->len, &v) && v >= n->lo && v <= n->hi ? M_VAR : M_NONE;
+    return !w->bad && cli_parse_u64(w->p, w->len, &v) && v >= n->lo && v <= n->hi ? M_VAR : M_NONE;
   case CLI_N_HEX:
     return !w->bad && is_hex(w->p, w->len) ? M_VAR : M_NONE;
   case CLI_N_IPSEC:
@@ -409,7 +392,7 @@ static void word_value(const cli_node_t *n, const word_t *w, const char *line, s
     }
     break;
   case CLI_N_RANGE:
-    if (parse_dec(w->p, w->len, &x)) {
+    if (cli_parse_u64(w->p, w->len, &x)) {
       v->len = (size_t)snprintf(v->norm, sizeof v->norm, "%" PRIu64, x);
       v->p = v->norm;
     }

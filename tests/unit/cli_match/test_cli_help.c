@@ -3,87 +3,56 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cli_toy_grammar.h"
+#include "cli_toy_fixture.h"
 
-static cli_graph_t *g;
-static cli_match_t m;
-
-static void setup(void)
-{
-  g = cli_toy_build();
-  cr_assert_not_null(g);
-}
-
-static void teardown(void)
-{
-  cli_match_free(&m);
-  cli_graph_destroy(&g);
-}
-
-TestSuite(cli_help, .init = setup, .fini = teardown);
-TestSuite(cli_complete, .init = setup, .fini = teardown);
+TestSuite(cli_help, .init = cli_toy_setup, .fini = cli_toy_teardown);
+TestSuite(cli_complete, .init = cli_toy_setup, .fini = cli_toy_teardown);
 
 static void help(const char *line, const char *want)
 {
-  char *got = cli_help(g, line, &m);
-  cr_assert_not_null(got, "\"%s\": status %d at %zu", line, m.status, m.err_offset);
+  char *got = cli_help(toy_graph, line, &toy_match);
+  cr_assert_not_null(got, "\"%s\": status %d at %zu", line, toy_match.status, toy_match.err_offset);
   cr_assert_str_eq(got, want, "\"%s\":\n%s", line, got);
   free(got);
-  cli_match_free(&m);
+  cli_match_free(&toy_match);
 }
 
 static void help_err(const char *line, cli_match_status_t st, size_t off)
 {
-  char *got = cli_help(g, line, &m);
+  char *got = cli_help(toy_graph, line, &toy_match);
   cr_assert_null(got, "\"%s\": got\n%s", line, got ? got : "");
-  cr_assert_eq(m.status, st, "\"%s\": status %d", line, m.status);
+  cr_assert_eq(toy_match.status, st, "\"%s\": status %d", line, toy_match.status);
   if (st == CLI_MATCH_INVALID || st == CLI_MATCH_AMBIGUOUS)
-    cr_assert_eq(m.err_offset, off, "\"%s\": offset %zu", line, m.err_offset);
-  cli_match_free(&m);
+    cr_assert_eq(toy_match.err_offset, off, "\"%s\": offset %zu", line, toy_match.err_offset);
+  cli_match_free(&toy_match);
 }
+
+static const char first_words[] =
+    "  counter        Set a counter\n"
+    "  debug          Debugging\n"
+    "  description    Describe this object\n"
+    "  exit           Leave this mode\n"
+    "  hostname       Set the system name\n"
+    "  interface      Select an interface\n"
+    "  ip             Internet Protocol\n"
+    "  ipsec          IPsec settings\n"
+    "  key            Authentication key\n"
+    "  member         Members\n"
+    "  no             Negate a command\n"
+    "  pair           Two orders\n"
+    "  peer           Remote peer\n"
+    "  show           Show running system information\n"
+    "  shutdown       Shut the system down\n"
+    "  transform-set  Define a transform set\n"
+    "  tunnel         Tunnel settings\n"
+    "  twin           Two identical commands\n"
+    "  value          Set a value\n";
 
 Test(cli_help, first_words_each_keyword_once)
 {
   /* show, ip, debug, value, twin, pair start several commands: listed once each */
-  help("",
-       "  counter        Set a counter\n"
-       "  debug          Debugging\n"
-       "  description    Describe this object\n"
-       "  exit           Leave this mode\n"
-       "  hostname       Set the system name\n"
-       "  interface      Select an interface\n"
-       "  ip             Internet Protocol\n"
-       "  ipsec          IPsec settings\n"
-       "  key            Authentication key\n"
-       "  member         Members\n"
-       "  no             Negate a command\n"
-       "  pair           Two orders\n"
-       "  peer           Remote peer\n"
-       "  show           Show running system information\n"
-       "  shutdown       Shut the system down\n"
-       "  transform-set  Define a transform set\n"
-       "  tunnel         Tunnel settings\n"
-       "  twin           Two identical commands\n"
-       "  value          Set a value\n");
-  help("   \t", "  counter        Set a counter\n"
-               "  debug          Debugging\n"
-               "  description    Describe this object\n"
-               "  exit           Leave this mode\n"
-               "  hostname       Set the system name\n"
-               "  interface      Select an interface\n"
-               "  ip             Internet Protocol\n"
-               "  ipsec          IPsec settings\n"
-               "  key            Authentication key\n"
-               "  member         Members\n"
-               "  no             Negate a command\n"
-               "  pair           Two orders\n"
-               "  peer           Remote peer\n"
-               "  show           Show running system information\n"
-               "  shutdown       Shut the system down\n"
-               "  transform-set  Define a transform set\n"
-               "  tunnel         Tunnel settings\n"
-               "  twin           Two identical commands\n"
-               "  value          Set a value\n");
+  help("", first_words);
+  help("   \t", first_words);
 }
 
 Test(cli_help, next_word)
@@ -168,7 +137,7 @@ Test(cli_help, errors_before_the_last_word)
 static void complete(const char *line, size_t n, ...)
 {
   char **v = NULL;
-  size_t got = cli_complete(g, line, &v);
+  size_t got = cli_complete(toy_graph, line, &v);
   cr_assert_eq(got, n, "\"%s\": %zu completions", line, got);
   va_list ap;
   va_start(ap, n);
@@ -206,7 +175,7 @@ Test(cli_complete, lists)
 Test(cli_complete, null_out_when_empty)
 {
   char **v = (char **)&v;
-  cr_assert_eq(cli_complete(g, "bogus ", &v), 0);
+  cr_assert_eq(cli_complete(toy_graph, "bogus ", &v), 0);
   cr_assert_null(v);
   cli_strv_free(NULL, 0);
 }

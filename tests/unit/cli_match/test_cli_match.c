@@ -4,64 +4,49 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_toy_grammar.h"
+#include "cli_toy_fixture.h"
 
-static cli_graph_t *g;
-static cli_match_t m;
-
-static void setup(void)
-{
-  g = cli_toy_build();
-  cr_assert_not_null(g);
-}
-
-static void teardown(void)
-{
-  cli_match_free(&m);
-  cli_graph_destroy(&g);
-}
-
-TestSuite(cli_match, .init = setup, .fini = teardown);
+TestSuite(cli_match, .init = cli_toy_setup, .fini = cli_toy_teardown);
 
 /* Matches and checks the command; returns the captures. */
 static const cli_args_t *ok(const char *line, const char *syntax)
 {
-  cli_match_free(&m);
-  cli_match_status_t st = cli_match(g, line, &m);
-  cr_assert_eq(st, CLI_MATCH_OK, "\"%s\": status %d at %zu", line, st, m.err_offset);
-  cr_assert_eq(m.status, st);
-  cr_assert_not_null(m.cmd);
-  cr_assert_str_eq(m.cmd->syntax, syntax, "\"%s\" matched \"%s\"", line, m.cmd->syntax);
-  cr_assert_eq(m.cmd, &cli_toy_cmds[cli_toy_index(syntax)]);
-  return m.args;
+  cli_match_free(&toy_match);
+  cli_match_status_t st = cli_match(toy_graph, line, &toy_match);
+  cr_assert_eq(st, CLI_MATCH_OK, "\"%s\": status %d at %zu", line, st, toy_match.err_offset);
+  cr_assert_eq(toy_match.status, st);
+  cr_assert_not_null(toy_match.cmd);
+  cr_assert_str_eq(toy_match.cmd->syntax, syntax, "\"%s\" matched \"%s\"", line, toy_match.cmd->syntax);
+  cr_assert_eq(toy_match.cmd, &cli_toy_cmds[cli_toy_index(syntax)]);
+  return toy_match.args;
 }
 
 static void bad(const char *line, cli_match_status_t want, size_t off)
 {
-  cli_match_free(&m);
-  cli_match_status_t st = cli_match(g, line, &m);
+  cli_match_free(&toy_match);
+  cli_match_status_t st = cli_match(toy_graph, line, &toy_match);
   cr_assert_eq(st, want, "\"%s\": status %d, want %d", line, st, want);
   if (want == CLI_MATCH_INVALID || want == CLI_MATCH_AMBIGUOUS)
-    cr_assert_eq(m.err_offset, off, "\"%s\": offset %zu, want %zu", line, m.err_offset, off);
-  cr_assert_null(m.cmd);
-  cr_assert_null(m.args);
-  cr_assert_null(m.canonical);
+    cr_assert_eq(toy_match.err_offset, off, "\"%s\": offset %zu, want %zu", line, toy_match.err_offset, off);
+  cr_assert_null(toy_match.cmd);
+  cr_assert_null(toy_match.args);
+  cr_assert_null(toy_match.canonical);
 }
 
 static void canon(const char *line, const char *syntax, const char *want)
 {
   ok(line, syntax);
-  cr_assert_str_eq(m.canonical, want, "\"%s\" -> \"%s\"", line, m.canonical);
+  cr_assert_str_eq(toy_match.canonical, want, "\"%s\" -> \"%s\"", line, toy_match.canonical);
   /* the canonical line means the same thing */
-  char *again = strdup(m.canonical);
+  char *again = strdup(toy_match.canonical);
   ok(again, syntax);
-  cr_assert_str_eq(m.canonical, want);
+  cr_assert_str_eq(toy_match.canonical, want);
   free(again);
 }
 
 static void arg(const char *name, const char *want)
 {
-  const char *v = cli_arg(m.args, name);
+  const char *v = cli_arg(toy_match.args, name);
   cr_assert_not_null(v, "no capture %s", name);
   cr_assert_str_eq(v, want, "capture %s", name);
 }
@@ -78,15 +63,15 @@ Test(cli_match, keywords_and_abbreviations)
   ok("sho ver", "show version");
   arg("show", "show");
   arg("version", "version");
-  cr_assert_eq(cli_argc(m.args, "show"), 1);
-  cr_assert_not(cli_has(m.args, "configuration"));
+  cr_assert_eq(cli_argc(toy_match.args, "show"), 1);
+  cr_assert_not(cli_has(toy_match.args, "configuration"));
 }
 
 Test(cli_match, word)
 {
   ok("hostname r1", "[no] hostname WORD$name");
   arg("name", "r1");
-  cr_assert_not(cli_has(m.args, "no"));
+  cr_assert_not(cli_has(toy_match.args, "no"));
   ok("no hostname r1", "[no] hostname WORD$name");
   arg("no", "no");
   ok("hostname r1/x:y@z", "[no] hostname WORD$name");
@@ -177,7 +162,7 @@ Test(cli_match, line)
 {
   ok("description  hello   world  ", "description LINE$text");
   arg("text", "hello   world"); /* raw, inner spacing kept, trailing blanks dropped */
-  cr_assert_str_eq(m.canonical, "description hello   world");
+  cr_assert_str_eq(toy_match.canonical, "description hello   world");
   canon("desc x", "description LINE$text", "description x");
   /* quoting means nothing to a LINE: it is the raw rest, even malformed */
   ok("description \"a b\" c", "description LINE$text");
@@ -198,7 +183,7 @@ Test(cli_match, optional_groups)
   ok("ip route 10.0.0.0 255.0.0.0", "ip route A.B.C.D$dst A.B.C.D$mask [A.B.C.D$gw]");
   arg("dst", "10.0.0.0");
   arg("mask", "255.0.0.0");
-  cr_assert_not(cli_has(m.args, "gw"));
+  cr_assert_not(cli_has(toy_match.args, "gw"));
   ok("ip route 10.0.0.0 255.0.0.0 1.1.1.1", "ip route A.B.C.D$dst A.B.C.D$mask [A.B.C.D$gw]");
   arg("gw", "1.1.1.1");
   bad("ip route 10.0.0.0 255.0.0.0 1.1.1.1 2.2.2.2", CLI_MATCH_INVALID, 36);
@@ -213,11 +198,11 @@ Test(cli_match, alternatives_and_group_capture)
   ok("peer 10.1.1.1", "peer <A.B.C.D|WORD>$host [port (1-65535)$portnum]");
   arg("host", "10.1.1.1");
   arg("A.B.C.D", "10.1.1.1"); /* unnamed variable: under its placeholder */
-  cr_assert_not(cli_has(m.args, "WORD"));
+  cr_assert_not(cli_has(toy_match.args, "WORD"));
   ok("peer gw.example", "peer <A.B.C.D|WORD>$host [port (1-65535)$portnum]");
   arg("host", "gw.example");
   arg("WORD", "gw.example");
-  cr_assert_not(cli_has(m.args, "A.B.C.D"));
+  cr_assert_not(cli_has(toy_match.args, "A.B.C.D"));
   ok("transform-set ts1 esp-n", "transform-set WORD$name <esp-3des|esp-aes128|esp-null>$xf...");
   arg("xf", "esp-null");
   arg("esp-null", "esp-null");
@@ -228,21 +213,21 @@ Test(cli_match, alternatives_and_group_capture)
 Test(cli_match, repetition_captures_in_order)
 {
   ok("transform-set ts1 esp-aes128 esp-3 esp-null esp-aes", "transform-set WORD$name <esp-3des|esp-aes128|esp-null>$xf...");
-  cr_assert_eq(cli_argc(m.args, "xf"), 4);
-  cr_assert_str_eq(cli_argv(m.args, "xf", 0), "esp-aes128");
-  cr_assert_str_eq(cli_argv(m.args, "xf", 1), "esp-3des");
-  cr_assert_str_eq(cli_argv(m.args, "xf", 2), "esp-null");
-  cr_assert_str_eq(cli_argv(m.args, "xf", 3), "esp-aes128");
-  cr_assert_null(cli_argv(m.args, "xf", 4));
-  cr_assert_str_eq(m.canonical, "transform-set ts1 esp-aes128 esp-3des esp-null esp-aes128");
+  cr_assert_eq(cli_argc(toy_match.args, "xf"), 4);
+  cr_assert_str_eq(cli_argv(toy_match.args, "xf", 0), "esp-aes128");
+  cr_assert_str_eq(cli_argv(toy_match.args, "xf", 1), "esp-3des");
+  cr_assert_str_eq(cli_argv(toy_match.args, "xf", 2), "esp-null");
+  cr_assert_str_eq(cli_argv(toy_match.args, "xf", 3), "esp-aes128");
+  cr_assert_null(cli_argv(toy_match.args, "xf", 4));
+  cr_assert_str_eq(toy_match.canonical, "transform-set ts1 esp-aes128 esp-3des esp-null esp-aes128");
   bad("transform-set ts1", CLI_MATCH_INCOMPLETE, 0);
   ok("member a b \"c d\" a", "member WORD$m...");
-  cr_assert_eq(cli_argc(m.args, "m"), 4);
-  cr_assert_str_eq(cli_argv(m.args, "m", 0), "a");
-  cr_assert_str_eq(cli_argv(m.args, "m", 1), "b");
-  cr_assert_str_eq(cli_argv(m.args, "m", 2), "c d");
-  cr_assert_str_eq(cli_argv(m.args, "m", 3), "a");
-  cr_assert_str_eq(m.canonical, "member a b \"c d\" a");
+  cr_assert_eq(cli_argc(toy_match.args, "m"), 4);
+  cr_assert_str_eq(cli_argv(toy_match.args, "m", 0), "a");
+  cr_assert_str_eq(cli_argv(toy_match.args, "m", 1), "b");
+  cr_assert_str_eq(cli_argv(toy_match.args, "m", 2), "c d");
+  cr_assert_str_eq(cli_argv(toy_match.args, "m", 3), "a");
+  cr_assert_str_eq(toy_match.canonical, "member a b \"c d\" a");
 }
 
 Test(cli_match, exact_beats_prefix)
@@ -326,7 +311,7 @@ Test(cli_match, quoted_words)
 {
   ok("hostname \"my router\"", "[no] hostname WORD$name");
   arg("name", "my router");
-  cr_assert_str_eq(m.canonical, "hostname \"my router\"");
+  cr_assert_str_eq(toy_match.canonical, "hostname \"my router\"");
   canon("hostname \"a \\\"b\\\" \\\\ c\"", "[no] hostname WORD$name", "hostname \"a \\\"b\\\" \\\\ c\"");
   arg("name", "a \"b\" \\ c");
   canon("hostname \"\"", "[no] hostname WORD$name", "hostname \"\"");
@@ -336,15 +321,15 @@ Test(cli_match, quoted_words)
   /* a backslash before anything else is kept */
   ok("hostname \"a\\nb\"", "[no] hostname WORD$name");
   arg("name", "a\\nb");
-  cr_assert_str_eq(m.canonical, "hostname a\\nb");
+  cr_assert_str_eq(toy_match.canonical, "hostname a\\nb");
   ok("hostname \"tab\there\"", "[no] hostname WORD$name");
-  cr_assert_str_eq(m.canonical, "hostname \"tab\there\"");
+  cr_assert_str_eq(toy_match.canonical, "hostname \"tab\there\"");
   /* a quote inside a bare word is an ordinary character, and forces quotes in the canonical form */
   canon("hostname 5\"disk", "[no] hostname WORD$name", "hostname \"5\\\"disk\"");
   arg("name", "5\"disk");
   ok("member \"\" \" \" x", "member WORD$m...");
-  cr_assert_eq(cli_argc(m.args, "m"), 3);
-  cr_assert_str_eq(m.canonical, "member \"\" \" \" x");
+  cr_assert_eq(cli_argc(toy_match.args, "m"), 3);
+  cr_assert_str_eq(toy_match.canonical, "member \"\" \" \" x");
 }
 
 Test(cli_match, comments_and_blank)
@@ -358,7 +343,7 @@ Test(cli_match, comments_and_blank)
   bad("#", CLI_MATCH_EMPTY, 0);
   /* CR/LF left by a file reader are blanks */
   ok("show version\r\n", "show version");
-  cr_assert_str_eq(m.canonical, "show version");
+  cr_assert_str_eq(toy_match.canonical, "show version");
 }
 
 Test(cli_match, too_long)
@@ -369,7 +354,7 @@ Test(cli_match, too_long)
   memcpy(line, "description ", 12);
   line[CLI_MAX_LINE] = '\0';
   ok(line, "description LINE$text");
-  cr_assert_eq(strlen(cli_arg(m.args, "text")), CLI_MAX_LINE - 12);
+  cr_assert_eq(strlen(cli_arg(toy_match.args, "text")), CLI_MAX_LINE - 12);
   line[CLI_MAX_LINE] = 'x';
   line[CLI_MAX_LINE + 1] = '\0';
   bad(line, CLI_MATCH_TOO_LONG, 0);
@@ -379,7 +364,7 @@ Test(cli_match, too_long)
   for (int i = 1; i < CLI_MAX_WORDS; i++)
     p += sprintf(p, " w%d", i);
   ok(line, "member WORD$m...");
-  cr_assert_eq(cli_argc(m.args, "m"), CLI_MAX_WORDS - 1);
+  cr_assert_eq(cli_argc(toy_match.args, "m"), CLI_MAX_WORDS - 1);
   sprintf(p, " w%d", CLI_MAX_WORDS);
   bad(line, CLI_MATCH_TOO_LONG, 0);
   /* the limit also applies to words a LINE would take */
@@ -405,8 +390,8 @@ Test(cli_match, canonical)
 Test(cli_match, free_is_idempotent)
 {
   ok("show version", "show version");
-  cli_match_free(&m);
-  cli_match_free(&m);
+  cli_match_free(&toy_match);
+  cli_match_free(&toy_match);
   cli_match_free(NULL);
   cr_assert_null(cli_arg(NULL, "x"));
   cr_assert_eq(cli_argc(NULL, "x"), 0);
