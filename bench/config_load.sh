@@ -29,9 +29,9 @@ t3=$(date +%s.%N)
 journal=$(wc -c < "$tmp/r/state/journal" 2>/dev/null || echo 0)
 
 printf 'config load: %d tunnels (%d lines) through erxsh in %.3f s (%.0f lines/s); configd peak RSS %d KiB\n' \
-  "$n" "$lines" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$lines / ($t1 - $t0)" | bc -l)" "$hwm"
+  "$n" "$lines" "$(awk "BEGIN{print $t1 - $t0}")" "$(awk "BEGIN{print $lines / ($t1 - $t0)}")" "$hwm"
 printf 'config restart: kill -9 and restart of configd with %d tunnels until it answers: %.3f s (journal %d bytes)\n' \
-  "$n" "$(echo "$t3 - $t2" | bc -l)" "$journal"
+  "$n" "$(awk "BEGIN{print $t3 - $t2}")" "$journal"
 
 if command -v swanctl >/dev/null && [ -x /usr/sbin/charon-systemd ]; then
   "$here/strongswan_load.sh" "$n"

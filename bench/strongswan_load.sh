@@ -56,4 +56,4 @@ t1=$(date +%s.%N)
 loaded=$(STRONGSWAN_CONF="$tmp/strongswan.conf" swanctl --list-conns --uri "unix://$tmp/charon.vici" 2>/dev/null | grep -c '^t[0-9]*: IKEv1')
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 printf 'strongswan: swanctl --load-all of %d IKEv1 connections and %d secrets into charon in %.3f s; charon peak RSS %d KiB\n' \
-  "$loaded" "$n" "$(echo "$t1 - $t0" | bc -l)" "$rss"
+  "$loaded" "$n" "$(awk "BEGIN{print $t1 - $t0}")" "$rss"
