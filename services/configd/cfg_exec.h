@@ -25,8 +25,6 @@ typedef struct cfg_ctx {
   char object[CFG_NAME_MAX + 1];  /* tunnel name, pre-share peer or rule priority */
 } cfg_ctx_t;
 
-/* Command flags (cli_cmd_t.flags) */
-#define CFG_CMD_ANYWHERE 0x1u /* exec command also accepted in every configuration mode (show) */
 
 typedef struct cfg_strbuf {
   char *s;
@@ -83,7 +81,7 @@ cfg_cli_t *cfg_cli_new(char *err, size_t errlen);
 void cfg_cli_destroy(cfg_cli_t **cli_p);
 
 /* Executes one line in x->ctx (with mode fallback: a line that no sub-mode
- * command accepts is tried in config mode, and show commands anywhere).
+ * command accepts is tried in config mode, as on an ERX).
  * Fills x->out (errors with the caret under the offending word, aligned after
  * the prompt) and returns 0 if accepted, -1 if refused.  If the
  * model changed (then *journal is the line to journal, caller frees). */

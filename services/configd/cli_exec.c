@@ -243,15 +243,12 @@ int cfg_cli_exec(const cfg_cli_t *cli, cli_exec_t *x, const char *line, char **j
   cfg_ctx_validate(x->model, &x->ctx, &x->out);
 
   /* candidate modes in order: current, then config (sub-modes fall back like
-   * IOS, which is what lets show-configuration text re-parse), then exec for
-   * show commands */
-  cfg_mode_t order[3];
+   * IOS, which is what lets show-configuration text re-parse) */
+  cfg_mode_t order[2];
   size_t n = 0;
   order[n++] = x->ctx.mode;
   if (is_submode(x->ctx.mode))
     order[n++] = CFG_MODE_CONFIG;
-  if (x->ctx.mode != CFG_MODE_EXEC)
-    order[n++] = CFG_MODE_EXEC;
 
   cli_match_t best = {0};
   size_t best_progress = 0;
@@ -260,7 +257,7 @@ int cfg_cli_exec(const cfg_cli_t *cli, cli_exec_t *x, const char *line, char **j
   for (size_t i = 0; i < n; i++) {
     cli_match_t m = {0};
     cli_match_status_t st = cli_match(cli->graph[order[i]], line, &m);
-    bool usable = st == CLI_MATCH_OK && (i == 0 || order[i] != CFG_MODE_EXEC || (m.cmd->flags & CFG_CMD_ANYWHERE));
+    bool usable = st == CLI_MATCH_OK;
     if (st == CLI_MATCH_EMPTY || st == CLI_MATCH_TOO_LONG) {
       if (st == CLI_MATCH_TOO_LONG)
         render_error(x, &m);

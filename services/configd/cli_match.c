@@ -581,7 +581,10 @@ static int hent_cmp(const void *a, const void *b)
   bool kx = x->kind == CLI_N_KEYWORD, ky = y->kind == CLI_N_KEYWORD;
   if (kx != ky)
     return kx ? -1 : 1;
-  int d = strcmp(x->text, y->text);
+  /* group numbers and the like read best in numeric order: 1 2 5 14 */
+  size_t lx = strspn(x->text, "0123456789"), ly = strspn(y->text, "0123456789");
+  bool nx = lx && !x->text[lx], ny = ly && !y->text[ly];
+  int d = nx && ny && lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->text, y->text);
   if (!d && !kx)
     d = strcmp(x->help, y->help);
   /* then declaration order, so a keyword listed once shows its first command's help */

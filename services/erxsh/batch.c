@@ -18,7 +18,15 @@ typedef struct {
   char *buf;
   size_t cap;
   bool failed;
+  char *inquiry; /* a "?" or Tab line that ended the chunk, run after it */
 } line_reader_t;
+
+/* As on a terminal, a line ending in '?' asks for help and one ending in a
+ * Tab asks for completion: nothing is executed.  Golden transcripts use this. */
+static bool is_inquiry(const char *line) {
+  size_t n = strlen(line);
+  return n > 0 && (line[n - 1] == '?' || line[n - 1] == '\t');
+}
 
 static void reader_close(line_reader_t *r) {
   if (r->f && r->f != stdin) fclose(r->f);
@@ -72,10 +80,14 @@ static int chunk_fill(chunk_t *c, line_reader_t *r) {
     int got = reader_next(r, &line);
     if (got < 0) r->failed = true;
     if (got <= 0) break;
+    if (is_inquiry(line)) {
+      r->inquiry = line;
+      break;
+    }
     c->lines[c->n++] = line;
     bytes += strlen(line) + 1;
   }
-  return c->n > 0;
+  return c->n > 0 || r->inquiry;
 }
 
 static void chunk_clear(chunk_t *c) {
@@ -130,6 +142,35 @@ static chunk_outcome_t chunk_run(erxsh_session_t *s, const erxsh_opts_t *o, cons
   return CHUNK_DONE;
 }
 
+/* Prints "<prompt><line>" and configd's help listing or completions. */
+static chunk_outcome_t inquiry_run(erxsh_session_t *s, char *line, int *status) {
+  size_t n = strlen(line);
+  bool help = line[n - 1] == '?';
+  line[n - 1] = '\0';
+  erxsh_reply_t rep;
+  char err[768];
+  char *lines[1] = {line};
+  erxsh_call_status_t st = erxsh_session_call(s, help ? ERX__CFG__CLI_OP__CLI_HELP : ERX__CFG__CLI_OP__CLI_COMPLETE,
+                                              lines, 1, false, ERXSH_WAIT_BUDGET, &rep, err, sizeof err);
+  if (st != ERXSH_CALL_OK) {
+    fflush(stdout);
+    fprintf(stderr, "erxsh: %s\n", err);
+    *status = st == ERXSH_CALL_NO_ANSWER ? ERXSH_EXIT_NO_ANSWER : ERXSH_EXIT_REFUSED;
+    return CHUNK_FAILED;
+  }
+  const Erx__Cfg__CliReply *reply = rep.reply;
+  printf("%s%s%s\n", reply->prompt, line, help ? "?" : "<Tab>");
+  if (help) {
+    erxsh_print_output(stdout, reply->help);
+  } else {
+    for (size_t i = 0; i < reply->n_completions; i++)
+      printf("  %s\n", reply->completions[i]);
+  }
+  erxsh_reply_free(&rep);
+  fflush(stdout);
+  return CHUNK_DONE;
+}
+
 int erxsh_batch_run(erxsh_session_t *s, const erxsh_opts_t *o) {
   static const erxsh_input_t stdin_input = {ERXSH_INPUT_FILE, "-"};
   line_reader_t r = {.inputs = o->ninputs ? o->inputs : &stdin_input, .ninputs = o->ninputs ? o->ninputs : 1};
@@ -150,8 +191,15 @@ int erxsh_batch_run(erxsh_session_t *s, const erxsh_opts_t *o) {
   int status = ERXSH_EXIT_OK;
   chunk_outcome_t outcome = CHUNK_DONE;
   while (outcome == CHUNK_DONE && chunk_fill(c, &r)) {
-    outcome = chunk_run(s, o, c, &refused, &status);
+    if (c->n)
+      outcome = chunk_run(s, o, c, &refused, &status);
     chunk_clear(c);
+    if (r.inquiry) {
+      if (outcome == CHUNK_DONE)
+        outcome = inquiry_run(s, r.inquiry, &status);
+      free(r.inquiry);
+      r.inquiry = NULL;
+    }
   }
   chunk_clear(c);
   free(c);

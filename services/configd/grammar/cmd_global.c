@@ -118,7 +118,7 @@ static const cli_cmd_t config_cmds[] = {
     {"ipsec local-endpoint A.B.C.D$endpoint-address [transport-virtual-router WORD$tvr-name]", h_local_endpoint, 0,
      NULL},
     {"no ipsec local-endpoint [transport-virtual-router WORD$tvr-name]", h_no_local_endpoint, 0, NULL},
-    {"ipsec lifetime " CFG_LIFETIME, h_lifetime, 0, NULL},
+    {"ipsec lifetime " CFG_LIFETIME, h_lifetime, 0, "lifetime=Default lifetime of IPsec SAs"},
     {"no ipsec lifetime", h_lifetime, 0, NULL},
     {"ipsec option dpd [idle-interval (5-3600)$dpd-idle] [retry-interval (1-60)$dpd-retry-interval] "
      "[retries (1-10)$dpd-retries]",
@@ -129,7 +129,7 @@ static const cli_cmd_t config_cmds[] = {
     {"license ipsec-tunnels WORD$license-key", h_license, 0, NULL},
     {"no license ipsec-tunnels", h_license, 0, NULL},
     {"ipsec clear sa tunnel ipsec:NAME$tunnel-name phase <1|2>$phase-number", h_clear_sa, 0,
-     "1=Phase 1: the IKE (ISAKMP) SA\n2=Phase 2: the IPsec SAs"},
+     "1=Phase 1: the IKE (ISAKMP) SA\n2=Phase 2: the IPsec SAs\ntunnel=The SAs of one tunnel"},
     {"ipsec clear sa all", h_clear_sa, 0, NULL},
 };
 

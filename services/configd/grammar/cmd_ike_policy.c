@@ -111,13 +111,13 @@ static const cli_cmd_t policy_cmds[] = {
     {"authentication <pre-share|rsa-sig>$ike-auth", h_param, 0, NULL},
     {"group <1|2|5|14>$ike-group", h_param, 0,
      "1=768-bit MODP group\n2=1024-bit MODP group (default)\n5=1536-bit MODP group\n14=2048-bit MODP group (ext)"},
-    {"lifetime (60-86400)$ike-lifetime", h_param, 0, NULL},
+    {"lifetime (60-86400)$ike-lifetime", h_param, 0, "lifetime=IKE SA lifetime"},
     {"aggressive-mode <accepted|requested|required|none>$ike-aggr", h_param, 0, NULL},
     {"no encryption", h_param, 0, NULL},
     {"no hash", h_param, 0, NULL},
     {"no authentication", h_param, 0, NULL},
     {"no group", h_param, 0, NULL},
-    {"no lifetime", h_param, 0, NULL},
+    {"no lifetime", h_param, 0, "lifetime=IKE SA lifetime"},
     {"no aggressive-mode", h_param, 0, NULL},
 };
 

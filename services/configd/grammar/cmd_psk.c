@@ -123,7 +123,7 @@ static const cli_cmd_t config_cmds[] = {
 };
 
 static const cli_cmd_t manual_key_cmds[] = {
-    {"key WORD$key-text", h_key, 0, NULL},
+    {"key WORD$key-text", h_key, 0, "key=Enter the key in clear text (it is stored and shown masked)"},
     {"masked-key WORD$masked", h_masked_key, 0, NULL},
     {"no key", h_no_key, 0, NULL},
 };

@@ -186,7 +186,9 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     cfg_out(x, "Operational state: 0 up, %zu down, 0 not-present\n", total);
     return 0;
   }
-  size_t n, shown = 0;
+  if (only && !cfg_tunnel_get(m, x->ctx.vr, only))
+    return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", only, x->ctx.vr);
+  size_t n;
   const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
   if (!detail)
     cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", "Tunnel", "Type", "Transport", "Source", "Destination",
@@ -195,7 +197,6 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     const cfg_tunnel_t *t = erx_strmap_get(m->tunnels, keys[i]);
     if (only && (strcmp(t->name, only) != 0 || strcmp(t->vr, x->ctx.vr) != 0))
       continue;
-    shown++;
     if (detail) {
       tunnel_detail(x, t);
       continue;
@@ -210,8 +211,6 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
             ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-", "down");
   }
   free(keys);
-  if (only && shown == 0)
-    return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", only, x->ctx.vr);
   return 0;
 }
 
@@ -237,18 +236,21 @@ static int h_not_running(cli_exec_t *x, const cli_args_t *a)
 }
 
 static const cli_cmd_t exec_cmds[] = {
-    {"show configuration [LINE$config-words]", h_show_config, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec transform-set [WORD$set-name]", h_show_tset, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec local-endpoint", h_show_local_endpoint, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec lifetime", h_show_lifetime, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec option", h_show_option, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec ike-policy-rule [(1-10000)$priority]", h_show_rules, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec tunnel [ipsec:NAME$tunnel-name] [detail]", h_show_tunnel, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec tunnel summary", h_show_tunnel, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec ike-sa", h_not_running, CFG_CMD_ANYWHERE, NULL},
-    {"show ipsec sa", h_not_running, CFG_CMD_ANYWHERE, NULL},
-    {"show license ipsec-tunnels", h_not_running, CFG_CMD_ANYWHERE, NULL},
-    {"show virtual-router", h_show_vr, CFG_CMD_ANYWHERE, NULL},
+    {"show configuration [LINE$config-words]", h_show_config, 0, NULL},
+    {"show ipsec transform-set [WORD$set-name]", h_show_tset, 0,
+     "transform-set=Transform sets\nipsec=IPsec state and settings"},
+    {"show ipsec local-endpoint", h_show_local_endpoint, 0,
+     "local-endpoint=Local IKE endpoints per transport virtual router"},
+    {"show ipsec lifetime", h_show_lifetime, 0, "lifetime=Default lifetime of IPsec SAs"},
+    {"show ipsec option", h_show_option, 0, "option=IPsec options"},
+    {"show ipsec ike-policy-rule [(1-10000)$priority]", h_show_rules, 0,
+     "ike-policy-rule=IKE policy rules"},
+    {"show ipsec tunnel [ipsec:NAME$tunnel-name] [detail]", h_show_tunnel, 0, "tunnel=IPsec tunnels"},
+    {"show ipsec tunnel summary", h_show_tunnel, 0, NULL},
+    {"show ipsec ike-sa", h_not_running, 0, NULL},
+    {"show ipsec sa", h_not_running, 0, NULL},
+    {"show license ipsec-tunnels", h_not_running, 0, "license=Licences"},
+    {"show virtual-router", h_show_vr, 0, "virtual-router=Virtual routers"},
 };
 
 const cfg_cmd_span_t cfg_show_exec = CFG_SPAN(exec_cmds);

@@ -358,15 +358,18 @@ static int h_sk_out(cli_exec_t *x, const cli_args_t *a)
 #define SK_KEYS "<HEX$sk-key [HEX$sk-key]|masked-key WORD$sk-masked>"
 
 static const cli_cmd_t config_cmds[] = {
-    {"interface tunnel ipsec:NAME$tunnel-name [transport-virtual-router WORD$tvr-name]", h_interface, 0, NULL},
+    {"interface tunnel ipsec:NAME$tunnel-name [transport-virtual-router WORD$tvr-name]", h_interface, 0,
+     "tunnel=IPsec tunnel interface"},
     {"no interface tunnel ipsec:NAME$tunnel-name", h_no_interface, 0, NULL},
 };
 
 static const cli_cmd_t if_cmds[] = {
-    {"ip address A.B.C.D$if-address A.B.C.D$if-mask", h_ip_address, 0, NULL},
+    {"ip address A.B.C.D$if-address A.B.C.D$if-mask", h_ip_address, 0, "address=IP address of the interface"},
     {"no ip address", h_ip_address, 0, NULL},
-    {"tunnel transform-set WORD$set-name", h_transform_set, 0, NULL},
-    {"no tunnel transform-set", h_transform_set, 0, NULL},
+    {"tunnel transform-set WORD$set-name", h_transform_set, 0,
+     "transform-set=The transform set the tunnel negotiates with"},
+    {"no tunnel transform-set", h_transform_set, 0,
+     "transform-set=The transform set the tunnel negotiates with"},
     {"tunnel signaling <isakmp|manual>$signaling-type", h_signaling, 0, NULL},
     {"no tunnel signaling", h_signaling, 0, NULL},
     {"tunnel source <A.B.C.D$src-address|WORD$src-fqdn>", h_source, 0, NULL},
@@ -382,13 +385,14 @@ static const cli_cmd_t if_cmds[] = {
     {"tunnel pfs group <1|2|5|14>$pfs-group", h_pfs, 0,
      "1=768-bit MODP group\n2=1024-bit MODP group\n5=1536-bit MODP group\n14=2048-bit MODP group (ext)"},
     {"no tunnel pfs group", h_pfs, 0, NULL},
-    {"tunnel lifetime " CFG_LIFETIME, h_lifetime, 0, NULL},
-    {"no tunnel lifetime", h_lifetime, 0, NULL},
+    {"tunnel lifetime " CFG_LIFETIME, h_lifetime, 0, "lifetime=Lifetime of this tunnel's IPsec SAs"},
+    {"no tunnel lifetime", h_lifetime, 0, "lifetime=Lifetime of this tunnel's IPsec SAs"},
     {"tunnel mtu (160-9000)$mtu-size", h_mtu, 0, NULL},
     {"no tunnel mtu", h_mtu, 0, NULL},
     {"tunnel session-key-inbound " CFG_XFORMS "$sk-transform [(256-4294967295)$spi] " SK_KEYS, h_sk_in, 0, NULL},
     {"no tunnel session-key-inbound", h_sk_in, 0, NULL},
-    {"tunnel session-key-outbound " CFG_XFORMS "$sk-transform (256-4294967295)$spi " SK_KEYS, h_sk_out, 0, NULL},
+    {"tunnel session-key-outbound " CFG_XFORMS "$sk-transform (256-4294967295)$spi " SK_KEYS, h_sk_out, 0,
+     "spi=Security parameter index, as the peer's inbound SA has it"},
     {"no tunnel session-key-outbound", h_sk_out, 0, NULL},
 };
 

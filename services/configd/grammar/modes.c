@@ -3,11 +3,12 @@
 
 const cfg_cmd_span_t *const cfg_grammar[CFG_MODE_COUNT][CFG_MAX_SPANS] = {
     [CFG_MODE_EXEC] = {&cfg_session_exec, &cfg_show_exec},
+    /* show works in every mode, as in FRR's vtysh without the "do" */
     [CFG_MODE_CONFIG] = {&cfg_session_config, &cfg_tset_config, &cfg_psk_config, &cfg_global_config, &cfg_ike_config,
-                         &cfg_tunnel_config},
-    [CFG_MODE_IF] = {&cfg_session_submode, &cfg_tunnel_if},
-    [CFG_MODE_MANUAL_KEY] = {&cfg_session_submode, &cfg_psk_manual_key},
-    [CFG_MODE_IKE_POLICY] = {&cfg_session_submode, &cfg_ike_policy},
+                         &cfg_tunnel_config, &cfg_show_exec},
+    [CFG_MODE_IF] = {&cfg_session_submode, &cfg_tunnel_if, &cfg_show_exec},
+    [CFG_MODE_MANUAL_KEY] = {&cfg_session_submode, &cfg_psk_manual_key, &cfg_show_exec},
+    [CFG_MODE_IKE_POLICY] = {&cfg_session_submode, &cfg_ike_policy, &cfg_show_exec},
 };
 
 /* Keywords and capture names.  A command's own help string overrides these
@@ -53,7 +54,7 @@ const cli_help_entry_t cfg_help_dict[] = {
     {"esp-aes256-hmac-sha256", "ESP with AES-256-CBC and HMAC-SHA-256 (ext)"},
     {"esp-aes128-gcm", "ESP with AES-128-GCM (ext)"},
     {"esp-aes256-gcm", "ESP with AES-256-GCM (ext)"},
-    {"key", "Pre-shared key, or enter the key in clear text"},
+    {"key", "Pre-shared keys of IKE peers"},
     {"manual", "Manually configured keys"},
     {"pre-share", "Pre-shared key for a peer"},
     {"peer", "Peer address (A.B.C.D), fqdn or user@fqdn"},
@@ -110,7 +111,7 @@ const cli_help_entry_t cfg_help_dict[] = {
     {"none", "Main mode only (default)"},
     /* tunnel interface */
     {"interface", "Configure an interface"},
-    {"tunnel", "Tunnel interface or tunnel setting"},
+    {"tunnel", "Tunnel settings"},
     {"tunnel-name", "ipsec:NAME, NAME at most 80 characters"},
     {"ip", "IP settings of the interface"},
     {"address", "A single address"},
