@@ -176,7 +176,7 @@ Test(cli_build, large_graph_and_long_histories)
     if (i < 20)
       snprintf(syn[i], sizeof syn[i], "any WORD$w%d...", i);
     else
-      snprintf(syn[i], sizeof syn[i], "%s [WORD$x] [HEX$y]", kw[i]);
+      snprintf(syn[i], sizeof syn[i], "k%d [WORD$x] [HEX$y]", i);
     cmds[i] = (cli_cmd_t){.syntax = syn[i], .help = "w0=a\nw1=a\nw2=a\nw3=a\nw4=a\nw5=a\nw6=a\nw7=a\nw8=a\nw9=a\nw10=a\n"
                                                       "w11=a\nw12=a\nw13=a\nw14=a\nw15=a\nw16=a\nw17=a\nw18=a\nw19=a"};
     d[i] = (cli_help_entry_t){kw[i], "k"};
