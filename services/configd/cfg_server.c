@@ -29,6 +29,7 @@ struct cfg_server {
   pending_t *pending;
   size_t npending, cap;
   bool store_dirty;
+  size_t uncommitted; /* journal records since the last commit */
   cfg_ctx_t replay_ctx; /* the snapshot is replayed as one file, top to bottom */
 };
 
@@ -172,6 +173,7 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
       if (cfg_store_append(s->store, enc, journal) != 0)
         LOG_ERR("store: cannot buffer a journal record");
       s->store_dirty = true;
+      s->uncommitted++;
       free(journal);
     }
     Erx__Cfg__CliLineResult *r = malloc(sizeof *r);
@@ -251,7 +253,8 @@ static void on_drained(void *arg)
     char err[256];
     s->store_dirty = false;
     if (cfg_store_commit(s->store, err, sizeof err) != 0) {
-      LOG_ERR("store: commit failed, changes not acknowledged: %s", err);
+      LOG_ERR("store: commit of %zu change(s) failed, not acknowledged: %s", s->uncommitted, err);
+      s->uncommitted = 0;
       for (size_t i = 0; i < s->npending; i++) {
         erx_ctl_reply_error(s->ctl, s->pending[i].req, "configd: the configuration could not be saved; "
                                                         "the change was not made");
@@ -262,6 +265,8 @@ static void on_drained(void *arg)
       cfg_publish_dirty(s->model, s->pub);
       return;
     }
+    LOG_INFO("committed %zu change(s) for %zu request(s)", s->uncommitted, s->npending);
+    s->uncommitted = 0;
     if (cfg_store_wants_compaction(s->store)) {
       cfg_strbuf_t text = {0};
       cfg_write_config(s->model, &text);

@@ -2,6 +2,7 @@
 # Golden transcripts: each tests/cli/NAME.cli typed into a fresh router must
 # print exactly tests/cli/NAME.out (masked keys shown as <masked>).
 # `golden.sh --update` rewrites the .out files after a deliberate change.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 dir=$(cd "$(dirname "$0")/../cli" && pwd)
 update=0
@@ -20,4 +21,5 @@ for cli in "$dir"/*.cli; do
   fi
 done
 [ "$failed" = 0 ] || fail "golden transcripts differ"
-echo "golden: ok ($(ls "$dir"/*.cli | wc -l) transcripts)"
+n=("$dir"/*.cli)
+echo "golden: ok (${#n[@]} transcripts)"

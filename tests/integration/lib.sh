@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced: the variables are for the tests
 # Shared by the integration tests: routers started through deploy/erx-router
 # in a private temporary directory, all stopped (by pid) on exit.
 set -euo pipefail

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # kill -9 of configd during a burst of changes loses no acknowledged command.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 r=$(start_router host1)
 acked="$TMP/acked"

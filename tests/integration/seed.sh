@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The seed chapter typed into a fresh router gives the seed's prompts and the
 # expected configuration, which survives a kill -9 of configd.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 r=$(start_router host1)

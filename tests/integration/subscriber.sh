@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A subscriber process observes every change, including across a configd
 # restart, and ends with the same state as a fresh snapshot.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 r=$(start_router host1)
 "$WATCH" --dir "$r" > "$TMP/stream" &

@@ -10,6 +10,7 @@
 
 #include "cfg_check.h"
 #include "cmds.h"
+#include "log.h"
 #include "transforms.h"
 
 static const char *strip_ipsec(const char *word)
@@ -30,6 +31,8 @@ static int h_interface(cli_exec_t *x, const cli_args_t *a)
     t = cfg_tunnel_add(x->model, x->ctx.vr, name, tvr ? tvr : x->ctx.vr);
     if (!t)
       return cfg_err(x, "out of memory");
+    if (!x->replay)
+      LOG_INFO("tunnel=%s:ipsec:%s created (transport virtual-router %s)", x->ctx.vr, name, t->transport_vr);
   } else if (tvr && strcmp(t->transport_vr, tvr) != 0) {
     snprintf(t->transport_vr, sizeof t->transport_vr, "%s", tvr);
     cfg_tunnel_touched(x->model, t);
@@ -45,6 +48,7 @@ static int h_no_interface(cli_exec_t *x, const cli_args_t *a)
   if (!cfg_tunnel_get(x->model, x->ctx.vr, name))
     return cfg_err(x, "Interface tunnel ipsec:%s does not exist in virtual-router %s", name, x->ctx.vr);
   cfg_tunnel_del(x->model, x->ctx.vr, name);
+  LOG_INFO("tunnel=%s:ipsec:%s deleted", x->ctx.vr, name);
   return 0;
 }
 
