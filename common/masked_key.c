@@ -1,6 +1,7 @@
 /* Masked secrets (format in masked_key.h).  Every check that can fail says
  * which one did, so an operator pasting a key from another box, a truncated
  * copy or a tampered string gets told which of those happened. */
+#include "be32.h"
 #include "masked_key.h"
 
 #include <errno.h>
@@ -44,16 +45,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-static void put_be32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int fsync_dir(const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -221,9 +212,9 @@ char *erx_mask(const erx_masker_t *m, const uint8_t *secret, size_t len) {
   uint8_t blob[MAX_BLOB];
   size_t blen = HDR_LEN + NONCE_LEN + len + TAG_LEN;
   uint8_t *nonce = blob + HDR_LEN, *ct = nonce + NONCE_LEN, *tag = ct + len;
-  put_be32(blob, (uint32_t)len);
-  put_be32(blob + 4, FORMAT_VERSION);
-  put_be32(blob + 8, ALG_AES256GCM);
+  erx_put_be32(blob, (uint32_t)len);
+  erx_put_be32(blob + 4, FORMAT_VERSION);
+  erx_put_be32(blob + 8, ALG_AES256GCM);
   memcpy(blob + 12, m->key_id, 4);
   char *out = NULL;
   if (RAND_bytes(nonce, NONCE_LEN) == 1 && gcm(m, true, blob, nonce, secret, len, ct, tag) == 0) {
@@ -307,7 +298,7 @@ uint8_t *erx_unmask(const erx_masker_t *m, const char *masked, size_t *len, char
     seterr(err, errlen, "too short to be a masked key");
     goto done;
   }
-  uint32_t version = get_be32(blob + 4);
+  uint32_t version = erx_get_be32(blob + 4);
   if (version != FORMAT_VERSION) {
     seterr(err, errlen, "unknown masked-key format version %u (masked by another kind of router?)", version);
     goto done;
@@ -316,12 +307,12 @@ uint8_t *erx_unmask(const erx_masker_t *m, const char *masked, size_t *len, char
     seterr(err, errlen, "too short to be a masked key");
     goto done;
   }
-  uint32_t alg = get_be32(blob + 8);
+  uint32_t alg = erx_get_be32(blob + 8);
   if (alg != ALG_AES256GCM) {
     seterr(err, errlen, "unknown masked-key algorithm %u", alg);
     goto done;
   }
-  uint32_t ctlen = get_be32(blob);
+  uint32_t ctlen = erx_get_be32(blob);
   if (ctlen == 0 || ctlen > MAX_SECRET || HDR_LEN + NONCE_LEN + (size_t)ctlen + TAG_LEN != blen) {
     seterr(err, errlen, "masked key is damaged or was altered");
     goto done;

@@ -13,6 +13,9 @@
 #include "log.h"
 #include "store.h"
 
+/* erxsh sends 1,000-line chunks; a bound keeps one request's reply small */
+#define CFG_MAX_REQUEST_LINES 10000
+
 typedef struct pending {
   erx_ctl_req_t *req;
   Erx__Cfg__CliReply *reply;
@@ -30,6 +33,7 @@ struct cfg_server {
   size_t npending, cap;
   bool store_dirty;
   size_t uncommitted; /* journal records since the last commit */
+  bool append_failed; /* a change could not even be buffered: treat as a failed commit */
   cfg_ctx_t replay_ctx; /* the snapshot is replayed as one file, top to bottom */
 };
 
@@ -170,8 +174,10 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
     if (journal) {
       char enc[CFG_NAME_MAX + CFG_VR_NAME_MAX + 8];
       cfg_ctx_encode(&jctx, enc, sizeof enc);
-      if (cfg_store_append(s->store, enc, journal) != 0)
+      if (cfg_store_append(s->store, enc, journal) != 0) {
         LOG_ERR("store: cannot buffer a journal record");
+        s->append_failed = true;
+      }
       s->store_dirty = true;
       s->uncommitted++;
       free(journal);
@@ -202,6 +208,10 @@ static void on_request(void *arg, erx_ctl_req_t *req, const ProtobufCMessage *bo
     return;
   }
   const Erx__Cfg__CliRequest *rq = (const Erx__Cfg__CliRequest *)body;
+  if (rq->n_lines > CFG_MAX_REQUEST_LINES) {
+    erx_ctl_reply_error(s->ctl, req, "configd: too many lines in one request (at most 10000)");
+    return;
+  }
   cfg_ctx_t ctx;
   if (!ctx_from_pb(rq->ctx, &ctx)) {
     erx_ctl_reply_error(s->ctl, req, "configd: malformed CLI context");
@@ -252,7 +262,11 @@ static void on_drained(void *arg)
   if (s->store_dirty) {
     char err[256];
     s->store_dirty = false;
-    if (cfg_store_commit(s->store, err, sizeof err) != 0) {
+    bool failed = s->append_failed;
+    s->append_failed = false;
+    if (failed)
+      snprintf(err, sizeof err, "a journal record could not be buffered");
+    if (failed || cfg_store_commit(s->store, err, sizeof err) != 0) {
       LOG_ERR("store: commit of %zu change(s) failed, not acknowledged: %s", s->uncommitted, err);
       s->uncommitted = 0;
       for (size_t i = 0; i < s->npending; i++) {

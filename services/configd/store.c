@@ -5,6 +5,7 @@
  * file, fsync and rename, followed by an fsync of the directory.  So after a
  * crash a file is either the old or the new version, except the journal's
  * tail, which may hold a partial or zero-filled last commit. */
+#include "be32.h"
 #include "store.h"
 
 #include <errno.h>
@@ -137,16 +138,6 @@ static uint32_t crc32c(const uint32_t t[8][256], const uint8_t *p, size_t n) {
   return c ^ 0xFFFFFFFFu;
 }
 
-static void put_be32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Strict unsigned decimal: digits only, no overflow. */
 static bool parse_u64(const char *p, size_t n, uint64_t *out) {
@@ -256,8 +247,8 @@ static size_t encode_record(const uint32_t crc_table[8][256], uint8_t *out, cons
   if (tab)
     p[alen] = '\t';
   memcpy(p + alen + (tab ? 1 : 0), b, blen);
-  put_be32(out, (uint32_t)plen);
-  put_be32(out + 4, crc32c(crc_table, p, plen));
+  erx_put_be32(out, (uint32_t)plen);
+  erx_put_be32(out + 4, crc32c(crc_table, p, plen));
   return REC_HDR + plen;
 }
 
@@ -498,7 +489,7 @@ static size_t check_record(const cfg_store_t *s, const uint8_t *d, size_t n, siz
     *torn = true;
     return 0;
   }
-  uint32_t plen = get_be32(d + off), crc = get_be32(d + off + 4);
+  uint32_t plen = erx_get_be32(d + off), crc = erx_get_be32(d + off + 4);
   if (plen == 0 || plen > MAX_RECORD) {
     *why = plen == 0 ? "zero-length record" : "record length over 64 KiB";
   } else if (plen > rem - REC_HDR) {

@@ -10,22 +10,14 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "../tmpdir.h"
 #include "masked_key.h"
 
 static const char SEED_SAMPLE[] = "AAAAGAAAAAcAAAACfd+SAsaVQ6Qeopt2rJOP6LDg+0hX5cMO";
 
-static char *new_state_dir(void) {
-  char *d = strdup("/tmp/erx-mk-XXXXXX");
-  cr_assert_not_null(mkdtemp(d));
-  return d;
-}
+static char *new_state_dir(void) { return tmpdir_new("erx-mk"); }
 
-static void remove_dir(char *d) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-  cr_assert_eq(system(cmd), 0);
-  free(d);
-}
+static void remove_dir(char *d) { tmpdir_remove(d); }
 
 static erx_masker_t *open_ok(const char *dir) {
   char err[256] = "";

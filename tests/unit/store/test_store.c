@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tmpdir.h"
 #include "log.h"
 #include "store.h"
 
@@ -66,18 +67,9 @@ static bool problem_has(const seen_t *s, const char *want) {
   return false;
 }
 
-static char *new_dir(void) {
-  char *d = strdup("/tmp/erx-store-XXXXXX");
-  cr_assert_not_null(mkdtemp(d));
-  return d;
-}
+static char *new_dir(void) { return tmpdir_new("erx-store"); }
 
-static void remove_dir(char *d) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-  cr_assert_eq(system(cmd), 0);
-  free(d);
-}
+static void remove_dir(char *d) { tmpdir_remove(d); }
 
 static cfg_store_t *open_load(const char *dir, seen_t *seen) {
   char err[512] = "";
