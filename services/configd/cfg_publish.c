@@ -7,6 +7,13 @@
 #include "cfg_tunnel_check.h"
 #include "log.h"
 
+static bool allow_secrets;
+
+void cfg_publish_allow_secrets(bool allow)
+{
+  allow_secrets = allow;
+}
+
 static void set(erx_clone_pub_t *pub, const char *topic, const char *key, const ProtobufCMessage *msg)
 {
   if (erx_clone_pub_set(pub, topic, key, msg) != 0)
@@ -31,6 +38,8 @@ static void publish_session_key(Erx__Cfg__SessionKey *pb, const cfg_session_key_
   pb->transform = k->xf;
   pb->spi = k->spi;
   pb->masked = k->masked ? k->masked : (char *)"";
+  if (!allow_secrets)
+    return;
   pb->enc_key.data = (uint8_t *)k->key;
   pb->enc_key.len = k->enc_len;
   pb->auth_key.data = (uint8_t *)k->key + k->enc_len;
@@ -146,8 +155,10 @@ static void publish_key(const cfg_model_t *m, erx_clone_pub_t *pub, const char *
       pb.peer = (char *)p->peer;
       pb.peer_type = p->type;
       pb.masked = p->masked ? p->masked : (char *)"";
-      pb.secret.data = (uint8_t *)p->secret;
-      pb.secret.len = p->secret_len;
+      if (allow_secrets) {
+        pb.secret.data = (uint8_t *)p->secret;
+        pb.secret.len = p->secret_len;
+      }
       set(pub, "cfg.psk", key, &pb.base);
       return;
     }

@@ -330,6 +330,10 @@ cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
   s->pub = erx_clone_pub_new(bus, "cfg", pub_ep, snap_ep);
   if (!s->pub)
     goto fail;
+  bool local = strncmp(pub_ep, "ipc://", 6) == 0 && strncmp(snap_ep, "ipc://", 6) == 0;
+  cfg_publish_allow_secrets(local);
+  if (!local)
+    LOG_WARN("publishing on %s: keys are published masked only (clear keys need ipc:// or CURVE)", pub_ep);
   cfg_publish_dirty(s->model, s->pub);
   s->ctl = erx_ctl_new(bus, ctl_ep, "configd", on_request, s);
   if (!s->ctl)
