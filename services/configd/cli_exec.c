@@ -237,10 +237,38 @@ static void render_error(cli_exec_t *x, const cli_match_t *m)
   }
 }
 
+/* "do <exec command>" from a configuration mode, as on IOS: runs the rest in
+ * exec mode and stays where the session is. */
+static int exec_do(const cfg_cli_t *cli, cli_exec_t *x, const char *line, size_t skip)
+{
+  cli_match_t m = {0};
+  int rc = -1;
+  if (cli_match(cli->graph[CFG_MODE_EXEC], line + skip, &m) == CLI_MATCH_OK && m.cmd->fn != NULL &&
+      strncmp(m.canonical, "show ", 5) == 0) {
+    cfg_ctx_t here = x->ctx;
+    x->canonical = m.canonical;
+    rc = m.cmd->fn(x, m.args);
+    x->canonical = NULL;
+    x->ctx = here;
+  } else {
+    if (m.status == CLI_MATCH_OK) { /* only show commands make sense under do */
+      m.status = CLI_MATCH_INVALID;
+      m.err_offset = 0;
+    }
+    m.err_offset += skip;
+    render_error(x, &m);
+  }
+  cli_match_free(&m);
+  return rc;
+}
+
 int cfg_cli_exec(const cfg_cli_t *cli, cli_exec_t *x, const char *line, char **journal, cfg_ctx_t *journal_ctx)
 {
   *journal = NULL;
   cfg_ctx_validate(x->model, &x->ctx, &x->out);
+  size_t lead = strspn(line, " \t");
+  if (x->ctx.mode != CFG_MODE_EXEC && strncmp(line + lead, "do", 2) == 0 && (line[lead + 2] == ' ' || line[lead + 2] == '\t'))
+    return exec_do(cli, x, line, lead + 3);
 
   /* candidate modes in order: current, then config (sub-modes fall back like
    * IOS, which is what lets show-configuration text re-parse) */
