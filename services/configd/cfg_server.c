@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg_exec.h"
 #include "cfg_publish.h"
@@ -299,6 +300,13 @@ static void on_drained(void *arg)
 
 /* ---- life cycle ---- */
 
+static bool state_file_exists(const char *dir, const char *name)
+{
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return access(path, F_OK) == 0;
+}
+
 cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
 {
   char err[256];
@@ -306,6 +314,15 @@ cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
   if (!s)
     return NULL;
   s->opts = *opts;
+  /* A new master key would make every stored masked key unreadable, and the
+   * next compaction would drop them: refuse instead of starting over. */
+  if ((state_file_exists(opts->state_dir, "running.cfg") || state_file_exists(opts->state_dir, "journal")) &&
+      !state_file_exists(opts->state_dir, "master.key")) {
+    LOG_ERR("%s holds a configuration but no master.key: restore master.key (the masked keys need it) "
+            "or move the configuration away to start empty",
+            opts->state_dir);
+    goto fail;
+  }
   s->masker = erx_masker_open(opts->state_dir, err, sizeof err);
   if (!s->masker) {
     LOG_ERR("master key: %s", err);
