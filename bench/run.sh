@@ -10,7 +10,8 @@ n=${1:-5000}
 tmp=$(mktemp -d /tmp/erx-bench-XXXXXX)
 trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 "$src/deploy/erx-router" start --name bench --dir "$tmp/r" --bin "$ERX_BIN" >/dev/null
-"$ERX_BIN/erxsh" --dir "$tmp/r" -c 'configure terminal' -c 'interface tunnel ipsec:lat' >/dev/null
+"$ERX_BIN/erxsh" --dir "$tmp/r" -c 'configure terminal' -c 'interface tunnel ipsec:lat' \
+  -c "license ipsec-tunnels $("$ERX_BIN/erx-license-mint" --tunnels 5000 --id BENCH 2>/dev/null)" >/dev/null
 "$ERX_BIN/clone_latency" "$tmp/r" 1000
-"$here/gen-tunnels.sh" "$n" | "$ERX_BIN/erxsh" --dir "$tmp/r" --quiet -f -
+"$here/gen-tunnels.sh" "$((n - 1))" | "$ERX_BIN/erxsh" --dir "$tmp/r" --quiet -f -  # plus "lat": n tunnels
 "$ERX_BIN/clone_latency" "$tmp/r" 200

@@ -36,11 +36,12 @@ void cfg_sb_vprintf(cfg_strbuf_t *b, const char *fmt, va_list ap);
 void cfg_sb_puts(cfg_strbuf_t *b, const char *s);
 void cfg_sb_free(cfg_strbuf_t *b);
 
-struct cfg_services; /* req/rep clients of the other services (licensed, iked, datapathd) */
+struct cfg_lic; /* licensed's client (cfg_license.h) */
 
 typedef struct cli_exec {
   cfg_model_t *model;
   const erx_masker_t *masker;
+  struct cfg_lic *lic;      /* NULL only in in-process tests: no licence checks */
   cfg_ctx_t ctx;            /* in: before the line; handlers change it to move between modes */
   cfg_strbuf_t out;         /* the line's output */
   char *journal_line;       /* set by a handler to journal something else than the canonical line

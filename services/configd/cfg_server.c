@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cfg_exec.h"
+#include "cfg_license.h"
 #include "cfg_publish.h"
 #include "cfg_writer.h"
 #include "clone_pub.h"
@@ -28,6 +29,7 @@ struct cfg_server {
   cfg_cli_t *cli;
   cfg_store_t *store;
   erx_masker_t *masker;
+  cfg_lic_t *lic;
   erx_clone_pub_t *pub;
   erx_ctl_t *ctl;
   pending_t *pending;
@@ -168,7 +170,7 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
   if (!reply->results)
     return;
   for (size_t i = 0; i < rq->n_lines; i++) {
-    cli_exec_t x = {.model = s->model, .masker = s->masker, .ctx = ctx};
+    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .ctx = ctx};
     char *journal = NULL;
     cfg_ctx_t jctx;
     int rc = cfg_cli_exec(s->cli, &x, rq->lines[i], &journal, &jctx);
@@ -352,6 +354,9 @@ cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
   if (!local)
     LOG_WARN("publishing on %s: keys are published masked only (clear keys need ipc:// or CURVE)", pub_ep);
   cfg_publish_dirty(s->model, s->pub);
+  s->lic = cfg_lic_new(bus);
+  if (!s->lic)
+    goto fail;
   s->ctl = erx_ctl_new(bus, ctl_ep, "configd", on_request, s);
   if (!s->ctl)
     goto fail;
@@ -372,6 +377,7 @@ void cfg_server_destroy(cfg_server_t **s_p)
     protobuf_c_message_free_unpacked(&s->pending[i].reply->base, NULL);
   free(s->pending);
   erx_ctl_destroy(&s->ctl);
+  cfg_lic_destroy(&s->lic);
   erx_clone_pub_destroy(&s->pub);
   cfg_store_close(&s->store);
   cfg_model_destroy(&s->model);

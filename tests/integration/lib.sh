@@ -29,11 +29,20 @@ fail() {
   exit 1
 }
 
-# start_router NAME: starts a router in $TMP/NAME and prints its directory
+# start_router NAME [erx-router options]: starts a router in $TMP/NAME and
+# prints its directory
 start_router() {
-  local dir="$TMP/$1"
-  "$ROUTER" start --name "$1" --dir "$dir" --bin "$ERX_BIN" >/dev/null || fail "router $1 did not start"
+  local dir="$TMP/$1" name=$1
+  shift
+  "$ROUTER" start --name "$name" --dir "$dir" --bin "$ERX_BIN" "$@" >/dev/null || fail "router $name did not start"
   echo "$dir"
+}
+
+# install_licence DIR TUNNELS: installs a lab licence through the CLI
+install_licence() {
+  local key
+  key=$("$ERX_BIN/erx-license-mint" --tunnels "$2" --id "LAB-TEST-$2" 2>/dev/null) || fail "cannot mint a licence"
+  "$ERXSH" --dir "$1" -c 'configure terminal' -c "license ipsec-tunnels $key" >/dev/null || fail "licence refused"
 }
 
 # Masked keys differ per installation and per entry: compare them as a token.

@@ -3,6 +3,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 r=$(start_router host1)
+install_licence "$r" 5000
 acked="$TMP/acked"
 : > "$acked"
 next=1

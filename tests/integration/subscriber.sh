@@ -4,6 +4,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 r=$(start_router host1)
+install_licence "$r" 1000
 "$WATCH" --dir "$r" > "$TMP/stream" &
 watch_pid=$!
 BG_PIDS+=("$watch_pid")

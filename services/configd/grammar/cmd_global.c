@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cfg_check.h"
+#include "cfg_license.h"
 #include "cmds.h"
 
 static int h_local_endpoint(cli_exec_t *x, const cli_args_t *a)
@@ -87,10 +88,17 @@ static int h_tx_invalid_cookie(cli_exec_t *x, const cli_args_t *a)
   return 0;
 }
 
+/* licensed owns and persists the licence: configd only relays the command,
+ * so the licence is not part of configd's configuration or journal */
 static int h_license(cli_exec_t *x, const cli_args_t *a)
 {
-  /* licensed owns the licence; until it runs nothing can validate a key */
-  return cfg_err(x, "The licence service (licensed) is not available; the licence is unchanged");
+  char msg[320];
+  if (!x->lic)
+    return cfg_err(x, "licence service unavailable; the licence is unchanged");
+  if (cfg_lic_install(x->lic, cli_has(a, "no") ? NULL : cli_arg(a, "license-key"), msg, sizeof msg) != 0)
+    return cfg_err(x, "%s", msg);
+  cfg_out(x, "%s\n", msg);
+  return 0;
 }
 
 static const char *tunnel_name(const char *word)

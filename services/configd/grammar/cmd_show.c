@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "cfg_check.h"
+#include "cfg_license.h"
 #include "cfg_tunnel_check.h"
 #include "cfg_writer.h"
 #include "cmds.h"
@@ -129,6 +130,11 @@ static const char *ep_text(const cfg_endpoint_t *ep)
   return ep->type == ERX__CFG__ENDPOINT_TYPE__EP_NONE ? "-" : ep->value;
 }
 
+static bool blocked(const cli_exec_t *x, const cfg_tunnel_t *t)
+{
+  return x->lic && cfg_lic_blocked(x->lic, t->vr, t->name);
+}
+
 static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t)
 {
   const cfg_model_t *m = x->model;
@@ -164,7 +170,7 @@ static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t)
     cfg_out(x, "  Inbound manual SA:          spi %u %s\n", t->in.spi, xf->keyword);
   if (t->out.set && (xf = erx_transform_by_id(t->out.xf)))
     cfg_out(x, "  Outbound manual SA:         spi %u %s\n", t->out.spi, xf->keyword);
-  cfg_out(x, "  Administrative state:       enabled\n");
+  cfg_out(x, "  Administrative state:       %s\n", blocked(x, t) ? "blocked by licence" : "enabled");
   cfg_out(x, "  Operational state:          down\n");
   for (size_t i = 0; i < np; i++)
     cfg_out(x, "  Configuration incomplete:   %s\n", problems[i]);
@@ -180,9 +186,13 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     only += 6;
   bool detail = cli_has(a, "detail");
   if (cli_has(a, "summary")) {
-    size_t total = erx_strmap_count(m->tunnels);
+    size_t total = erx_strmap_count(m->tunnels), nblocked = 0;
+    erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
+    void *v;
+    while (erx_strmap_next(m->tunnels, &it, NULL, &v))
+      nblocked += blocked(x, v);
     cfg_out(x, "Total tunnels: %zu\n", total);
-    cfg_out(x, "Administrative state: %zu enabled, 0 disabled\n", total);
+    cfg_out(x, "Administrative state: %zu enabled, 0 disabled, %zu blocked by licence\n", total - nblocked, nblocked);
     cfg_out(x, "Operational state: 0 up, %zu down, 0 not-present\n", total);
     return 0;
   }
@@ -208,7 +218,8 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
       snprintf(name, sizeof name, "%s:ipsec:%s", t->vr, t->name);
     cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", name,
             t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL ? "manual" : "signaled", t->transport_vr,
-            ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-", "down");
+            ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-",
+            blocked(x, t) ? "blocked" : "down");
   }
   free(keys);
   return 0;
@@ -224,11 +235,33 @@ static int h_show_vr(cli_exec_t *x, const cli_args_t *a)
   return 0;
 }
 
+static int h_show_license(cli_exec_t *x, const cli_args_t *a)
+{
+  const cfg_lic_view_t *v = x->lic ? cfg_lic_view(x->lic) : NULL;
+  if (!v || !v->known)
+    return cfg_err(x, "licence service unavailable (licensed is not running)");
+  if (v->installed)
+    cfg_out(x, "IPsec tunnel licence:  %s (%u tunnels, issued %s)\n", v->id, v->tier, v->issued);
+  else
+    cfg_out(x, "IPsec tunnel licence:  none (10 tunnels without a licence)\n");
+  if (v->problem[0])
+    cfg_out(x, "Stored licence:        not in force: %s\n", v->problem);
+  cfg_out(x, "Chassis:               %s (ceiling %u tunnels)\n", v->chassis, v->ceiling);
+  cfg_out(x, "Maximum tunnels:       %u\n", v->maximum);
+  if (!v->counted) {
+    cfg_out(x, "Tunnels in use:        not counted yet (waiting for configd's snapshot)\n");
+    return 0;
+  }
+  cfg_out(x, "Tunnels in use:        %u\n", v->in_use);
+  if (v->blocked)
+    cfg_out(x, "Blocked by licence:    %u tunnel%s (kept in the configuration, administratively blocked)\n",
+            v->blocked, v->blocked == 1 ? "" : "s");
+  return 0;
+}
+
 static int h_not_running(cli_exec_t *x, const cli_args_t *a)
 {
-  if (cli_has(a, "license"))
-    cfg_out(x, "%% The licence service (licensed) is not running\n");
-  else if (cli_has(a, "ike-sa"))
+  if (cli_has(a, "ike-sa"))
     cfg_out(x, "%% The IKE service (iked) is not running: no IKE SAs\n");
   else
     cfg_out(x, "%% The data path (datapathd) is not running: no IPsec SAs\n");
@@ -249,7 +282,7 @@ static const cli_cmd_t exec_cmds[] = {
     {"show ipsec tunnel summary", h_show_tunnel, 0, NULL},
     {"show ipsec ike-sa", h_not_running, 0, NULL},
     {"show ipsec sa", h_not_running, 0, NULL},
-    {"show license ipsec-tunnels", h_not_running, 0, "license=Licences"},
+    {"show license ipsec-tunnels", h_show_license, 0, "license=Licences"},
     {"show virtual-router", h_show_vr, 0, "virtual-router=Virtual routers"},
 };
 

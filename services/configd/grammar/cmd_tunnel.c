@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cfg_check.h"
+#include "cfg_license.h"
 #include "cmds.h"
 #include "log.h"
 #include "transforms.h"
@@ -28,6 +29,11 @@ static int h_interface(cli_exec_t *x, const cli_args_t *a)
     return -1;
   cfg_tunnel_t *t = cfg_tunnel_get(x->model, x->ctx.vr, name);
   if (!t) {
+    /* licensed admits a new tunnel before anything is stored; a saved
+     * configuration being replayed is kept whole (licensed blocks extras) */
+    char why[256];
+    if (x->lic && !x->replay && cfg_lic_admit(x->lic, x->ctx.vr, name, why, sizeof why) != 0)
+      return cfg_err(x, "%s", why);
     t = cfg_tunnel_add(x->model, x->ctx.vr, name, tvr ? tvr : x->ctx.vr);
     if (!t)
       return cfg_err(x, "out of memory");

@@ -1,0 +1,180 @@
+#include "cfg_license.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clone_sub.h"
+#include "ctl_client.h"
+#include "endpoints.h"
+#include "license.pb-c.h"
+#include "log.h"
+#include "strmap.h"
+
+/* Long enough for a loaded licensed, short enough that a hung one does not
+ * freeze the CLI (configd's loop waits for the answer). */
+#define LIC_CALL_MS 1000
+
+struct cfg_lic {
+  erx_clone_sub_t *sub;
+  erx_ctl_client_t *ctl;
+  erx_strmap_t *blocked; /* "vr/name" of tunnels licensed blocks */
+  cfg_lic_view_t view;
+};
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+  snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void on_set(void *arg, const char *topic, const char *key, const ProtobufCMessage *body)
+{
+  cfg_lic_t *l = arg;
+  if (body->descriptor == &erx__lic__license_state__descriptor) {
+    const Erx__Lic__LicenseState *s = (const Erx__Lic__LicenseState *)body;
+    cfg_lic_view_t *v = &l->view;
+    v->known = true;
+    v->installed = s->installed;
+    v->counted = s->counted;
+    copy(v->id, sizeof v->id, s->id);
+    copy(v->issued, sizeof v->issued, s->issued);
+    copy(v->chassis, sizeof v->chassis, s->chassis);
+    copy(v->problem, sizeof v->problem, s->problem);
+    v->tier = s->tier;
+    v->ceiling = s->ceiling;
+    v->maximum = s->maximum;
+    v->in_use = s->in_use;
+    v->blocked = s->blocked;
+  } else if (body->descriptor == &erx__lic__blocked_tunnel__descriptor && strncmp(key, "blocked/", 8) == 0) {
+    erx_strmap_put(l->blocked, key + 8, l, NULL);
+  }
+}
+
+static void on_del(void *arg, const char *topic, const char *key)
+{
+  cfg_lic_t *l = arg;
+  if (strncmp(key, "blocked/", 8) == 0)
+    erx_strmap_del(l->blocked, key + 8);
+  else if (strcmp(key, "state") == 0)
+    l->view.known = false;
+}
+
+static void on_sync(void *arg, bool synced)
+{
+  cfg_lic_t *l = arg;
+  if (!synced) {
+    /* licensed is silent: say "unavailable" at once rather than wait on it */
+    l->view.known = false;
+    LOG_WARN("licensed is not answering: new tunnels are refused until it returns");
+  }
+}
+
+cfg_lic_t *cfg_lic_new(erx_bus_t *bus)
+{
+  char pub[256], snap[256], ctl[256];
+  if (erx_endpoint(ERX_SVC_LICENSED, ERX_SOCK_PUB, false, pub, sizeof pub) ||
+      erx_endpoint(ERX_SVC_LICENSED, ERX_SOCK_SNAP, false, snap, sizeof snap) ||
+      erx_endpoint(ERX_SVC_LICENSED, ERX_SOCK_CTL, false, ctl, sizeof ctl))
+    return NULL;
+  cfg_lic_t *l = calloc(1, sizeof *l);
+  if (!l)
+    return NULL;
+  static const erx_clone_sub_cbs_t cbs = {.on_set = on_set, .on_del = on_del, .on_sync = on_sync};
+  l->blocked = erx_strmap_new();
+  l->sub = erx_clone_sub_new(bus, "lic", pub, snap, "lic.", &cbs, l);
+  l->ctl = erx_ctl_client_new(ctl);
+  if (!l->blocked || !l->sub || !l->ctl) {
+    cfg_lic_destroy(&l);
+    return NULL;
+  }
+  return l;
+}
+
+void cfg_lic_destroy(cfg_lic_t **l_p)
+{
+  cfg_lic_t *l = *l_p;
+  if (!l)
+    return;
+  erx_clone_sub_destroy(&l->sub);
+  erx_ctl_client_destroy(&l->ctl);
+  erx_strmap_destroy(&l->blocked, NULL);
+  free(l);
+  *l_p = NULL;
+}
+
+static const char unavailable[] = "licence service unavailable (licensed is not running); the tunnel was not created";
+
+/* One request to licensed; NULL (and why) if it did not answer properly. */
+static erx_env_t *call(cfg_lic_t *l, const ProtobufCMessage *body, char *why, size_t whylen)
+{
+  char err[320];
+  erx_env_t *rep = erx_ctl_call(l->ctl, body, LIC_CALL_MS, err, sizeof err);
+  if (!rep) {
+    LOG_WARN("licensed: %s", err);
+    snprintf(why, whylen, "%s", unavailable);
+    return NULL;
+  }
+  if (rep->body_case == ERX__BUS__ENVELOPE__BODY_ERROR) {
+    snprintf(why, whylen, "licensed: %s", rep->error->text);
+    erx_env_free(rep);
+    return NULL;
+  }
+  return rep;
+}
+
+int cfg_lic_admit(cfg_lic_t *l, const char *vr, const char *name, char *why, size_t whylen)
+{
+  if (!l->view.known) {
+    snprintf(why, whylen, "%s", unavailable);
+    return -1;
+  }
+  Erx__Lic__AdmitRequest rq = ERX__LIC__ADMIT_REQUEST__INIT;
+  rq.vr = (char *)vr;
+  rq.name = (char *)name;
+  erx_env_t *rep = call(l, &rq.base, why, whylen);
+  if (!rep)
+    return -1;
+  int rc = -1;
+  if (rep->body_case != ERX__BUS__ENVELOPE__BODY_ADMIT_REPLY)
+    snprintf(why, whylen, "licensed gave an unexpected answer; the tunnel was not created");
+  else if (rep->admit_reply->admitted)
+    rc = 0;
+  else
+    snprintf(why, whylen, "%s", rep->admit_reply->reason);
+  erx_env_free(rep);
+  return rc;
+}
+
+int cfg_lic_install(cfg_lic_t *l, const char *key, char *msg, size_t msglen)
+{
+  Erx__Lic__InstallRequest rq = ERX__LIC__INSTALL_REQUEST__INIT;
+  rq.key = (char *)(key ? key : "");
+  rq.remove = key == NULL;
+  erx_env_t *rep = call(l, &rq.base, msg, msglen);
+  if (!rep) {
+    if (strstr(msg, unavailable))
+      snprintf(msg, msglen, "licence service unavailable (licensed is not running); the licence is unchanged");
+    return -1;
+  }
+  int rc = -1;
+  if (rep->body_case != ERX__BUS__ENVELOPE__BODY_INSTALL_REPLY) {
+    snprintf(msg, msglen, "licensed gave an unexpected answer; the licence is unchanged");
+  } else {
+    snprintf(msg, msglen, "%s", rep->install_reply->message);
+    rc = rep->install_reply->ok ? 0 : -1;
+  }
+  erx_env_free(rep);
+  return rc;
+}
+
+const cfg_lic_view_t *cfg_lic_view(const cfg_lic_t *l)
+{
+  return &l->view;
+}
+
+bool cfg_lic_blocked(const cfg_lic_t *l, const char *vr, const char *name)
+{
+  char key[160];
+  snprintf(key, sizeof key, "%s/%s", vr, name);
+  return erx_strmap_get(l->blocked, key) != NULL;
+}
