@@ -42,6 +42,7 @@ typedef struct cli_exec {
   cfg_model_t *model;
   const erx_masker_t *masker;
   struct cfg_lic *lic;      /* NULL only in in-process tests: no licence checks */
+  erx_strmap_t *admitted;   /* "vr/name" -> "" or refusal: this request's batch admission (may be NULL) */
   cfg_ctx_t ctx;            /* in: before the line; handlers change it to move between modes */
   cfg_strbuf_t out;         /* the line's output */
   char *journal_line;       /* set by a handler to journal something else than the canonical line
@@ -87,5 +88,9 @@ void cfg_cli_destroy(cfg_cli_t **cli_p);
  * the prompt) and returns 0 if accepted, -1 if refused.  If the
  * model changed (then *journal is the line to journal, caller frees). */
 int cfg_cli_exec(const cfg_cli_t *cli, cli_exec_t *x, const char *line, char **journal, cfg_ctx_t *journal_ctx);
+/* For batch admission, without executing: a line that would enter a virtual
+ * router (returns 'v', arg = its name) or an IPsec tunnel (returns 't', arg =
+ * the tunnel name), else 0.  Judged in config mode, where both commands live. */
+int cfg_cli_prescan(const cfg_cli_t *cli, const char *line, char *arg, size_t cap);
 char *cfg_cli_help(const cfg_cli_t *cli, const cfg_model_t *m, const cfg_ctx_t *c, const char *line);
 size_t cfg_cli_complete(const cfg_cli_t *cli, const cfg_ctx_t *c, const char *line, char ***out);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg_admit_batch.h"
 #include "cfg_exec.h"
 #include "cfg_license.h"
 #include "cfg_publish.h"
@@ -169,8 +170,10 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
   reply->results = calloc(rq->n_lines ? rq->n_lines : 1, sizeof *reply->results);
   if (!reply->results)
     return;
+  cfg_batch_t batch;
+  cfg_batch_prepare(&batch, s->cli, s->model, s->lic, ctx.vr, rq->lines, rq->n_lines);
   for (size_t i = 0; i < rq->n_lines; i++) {
-    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .ctx = ctx};
+    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .admitted = batch.verdicts, .ctx = ctx};
     char *journal = NULL;
     cfg_ctx_t jctx;
     int rc = cfg_cli_exec(s->cli, &x, rq->lines[i], &journal, &jctx);
@@ -201,6 +204,7 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
     if ((rc != 0 && rq->stop_on_error) || x.exit_session)
       break;
   }
+  cfg_batch_finish(&batch, s->model, s->lic);
 }
 
 static void on_request(void *arg, erx_ctl_req_t *req, const ProtobufCMessage *body)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cfg_exec.h"
 #include "log.h"
@@ -331,6 +332,24 @@ int cfg_cli_exec(const cfg_cli_t *cli, cli_exec_t *x, const char *line, char **j
   render_error(x, &best);
   cli_match_free(&best);
   return -1;
+}
+
+int cfg_cli_prescan(const cfg_cli_t *cli, const char *line, char *arg, size_t cap)
+{
+  cli_match_t m = {0};
+  int kind = 0;
+  if (cli_match(cli->graph[CFG_MODE_CONFIG], line, &m) == CLI_MATCH_OK) {
+    const char *v;
+    if (strncmp(m.canonical, "virtual-router ", 15) == 0 && (v = cli_arg(m.args, "vr-name"))) {
+      snprintf(arg, cap, "%s", v);
+      kind = 'v';
+    } else if (strncmp(m.canonical, "interface tunnel ", 17) == 0 && (v = cli_arg(m.args, "tunnel-name"))) {
+      snprintf(arg, cap, "%s", strncasecmp(v, "ipsec:", 6) == 0 ? v + 6 : v);
+      kind = 't';
+    }
+  }
+  cli_match_free(&m);
+  return kind;
 }
 
 char *cfg_cli_help(const cfg_cli_t *cli, const cfg_model_t *model, const cfg_ctx_t *c, const char *line)

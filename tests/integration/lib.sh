@@ -42,7 +42,8 @@ start_router() {
 install_licence() {
   local key
   key=$("$ERX_BIN/erx-license-mint" --tunnels "$2" --id "LAB-TEST-$2" 2>/dev/null) || fail "cannot mint a licence"
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c "license ipsec-tunnels $key" >/dev/null || fail "licence refused"
+  "$ERXSH" --dir "$1" -c 'configure terminal' -c "license ipsec-tunnels $key" > "$TMP/install.out" ||
+    fail "licence refused: $(tail -n 1 "$TMP/install.out")"
 }
 
 # Masked keys differ per installation and per entry: compare them as a token.

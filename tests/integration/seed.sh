@@ -39,6 +39,7 @@ if "$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null; then
   fail "configd started without the master key of its configuration"
 fi
 grep -q "no master.key" "$r/log/configd.log" || fail "no clear message about the missing master key"
+"$ROUTER" stop --dir "$r" >/dev/null
 mv "$TMP/master.key.away" "$r/state/master.key"
 "$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null || fail "configd did not start with its master key back"
 "$ERXSH" --dir "$r" -c 'show configuration' > "$TMP/after3"

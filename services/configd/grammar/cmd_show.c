@@ -237,7 +237,7 @@ static int h_show_vr(cli_exec_t *x, const cli_args_t *a)
 
 static int h_show_license(cli_exec_t *x, const cli_args_t *a)
 {
-  const cfg_lic_view_t *v = x->lic ? cfg_lic_view(x->lic) : NULL;
+  const cfg_lic_view_t *v = x->lic ? cfg_lic_refresh(x->lic) : NULL;
   if (!v || !v->known)
     return cfg_err(x, "licence service unavailable (licensed is not running)");
   if (v->installed)

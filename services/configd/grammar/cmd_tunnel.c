@@ -31,8 +31,12 @@ static int h_interface(cli_exec_t *x, const cli_args_t *a)
   if (!t) {
     /* licensed admits a new tunnel before anything is stored; a saved
      * configuration being replayed is kept whole (licensed blocks extras) */
-    char why[256];
-    if (x->lic && !x->replay && cfg_lic_admit(x->lic, x->ctx.vr, name, why, sizeof why) != 0)
+    char why[256], key[CFG_VR_NAME_MAX + CFG_NAME_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", x->ctx.vr, name);
+    const char *verdict = x->admitted ? erx_strmap_get(x->admitted, key) : NULL;
+    if (verdict && *verdict)
+      return cfg_err(x, "%s", verdict);
+    if (!verdict && x->lic && !x->replay && cfg_lic_admit(x->lic, x->ctx.vr, name, why, sizeof why) != 0)
       return cfg_err(x, "%s", why);
     t = cfg_tunnel_add(x->model, x->ctx.vr, name, tvr ? tvr : x->ctx.vr);
     if (!t)
