@@ -16,7 +16,20 @@ maximum() { "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' | awk '/Maximum 
 configured() { "$ERXSH" --dir "$r" -c 'show ipsec tunnel summary' | awk '/Total tunnels/ {print $3}'; }
 
 # --- no licence: 10 tunnels, the 11th refused with the numbers
-tunnels 1 10
+tunnels 1 8
+# admissions a request did not use are given back at once: x1 and x2 are
+# admitted in one batch, deleted again before the commit, and their slots
+# are free for the next request (not 30 s later)
+printf '%s\n' 'configure terminal' 'interface tunnel ipsec:x1' 'exit' 'interface tunnel ipsec:x2' 'exit' \
+  'no interface tunnel ipsec:x1' 'no interface tunnel ipsec:x2' | "$ERXSH" --dir "$r" -f - >/dev/null ||
+  fail "create-and-delete in one request was refused"
+[ "$(in_use)" = 8 ] || fail "unused admissions still counted: $(in_use) in use"
+tunnels 9 10
+[ "$(configured)" = 10 ] || fail "slots of released admissions were not free"
+# a batch beyond the limit: every new tunnel refused, nothing created
+printf '%s\n' 'configure terminal' 'interface tunnel ipsec:b1' 'interface tunnel ipsec:b2' | "$ERXSH" --dir "$r" -f - > "$TMP/out" &&
+  fail "tunnels beyond the limit were created"
+[ "$(grep -c "IPsec tunnel limit reached" "$TMP/out")" = 2 ] || fail "batch refusal: $(cat "$TMP/out")"
 [ "$(configured)" = 10 ] || fail "10 tunnels should be allowed without a licence"
 set +e
 cli 'interface tunnel ipsec:t11' > "$TMP/out"; rc=$?

@@ -185,3 +185,17 @@ Test(admission, five_thousand_admissions_stay_cheap) {
   cr_log_info("5000 admissions + commits: %.2f ms", ms);
   cr_assert_lt(ms, 2000.0, "5000 admissions took %.1f ms", ms);
 }
+
+Test(admission, released_reservations_free_their_slot_but_not_configured_tunnels) {
+  cr_assert_eq(lic_adm_admit(adm, "default/a", 2, 0), LIC_ADMIT_NEW);
+  cr_assert_eq(lic_adm_admit(adm, "default/b", 2, 0), LIC_ADMIT_NEW);
+  cr_assert_eq(lic_adm_admit(adm, "default/c", 2, 0), LIC_ADMIT_REFUSED);
+  cr_assert(lic_adm_release(adm, "default/a"), "a reservation ends");
+  cr_assert_not(lic_adm_release(adm, "default/a"), "only once");
+  cr_assert_eq(lic_adm_in_use(adm), 1);
+  cr_assert_eq(lic_adm_next_expiry(adm), LIC_RESERVATION_MS, "b still on the expiry list");
+  cr_assert_eq(lic_adm_admit(adm, "default/c", 2, 1), LIC_ADMIT_NEW, "the released slot is free at once");
+  cr_assert_eq(lic_adm_configured_add(adm, "default/b"), 0);
+  cr_assert_not(lic_adm_release(adm, "default/b"), "a configured tunnel is not released");
+  cr_assert_eq(lic_adm_in_use(adm), 2);
+}
