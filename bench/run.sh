@@ -15,3 +15,11 @@ trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -
 "$ERX_BIN/clone_latency" "$tmp/r" 1000
 "$here/gen-tunnels.sh" "$((n - 1))" | "$ERX_BIN/erxsh" --dir "$tmp/r" --quiet -f -  # plus "lat": n tunnels
 "$ERX_BIN/clone_latency" "$tmp/r" 200
+
+# admission cost: a fresh router with a 5000-tunnel licence and no tunnels
+"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null
+"$src/deploy/erx-router" start --name bench2 --dir "$tmp/r2" --bin "$ERX_BIN" >/dev/null
+trap '"$src/deploy/erx-router" stop --dir "$tmp/r2" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+"$ERX_BIN/erxsh" --dir "$tmp/r2" -c 'configure terminal' \
+  -c "license ipsec-tunnels $("$ERX_BIN/erx-license-mint" --tunnels 5000 --id BENCH 2>/dev/null)" >/dev/null
+"$ERX_BIN/lic-admit-bench" --dir "$tmp/r2" --count 2000
