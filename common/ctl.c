@@ -19,6 +19,7 @@ struct erx_ctl {
   void *arg;
   void (*drained)(void *arg);
   unsigned batch; /* requests handed to fn in the current drain pass */
+  bool starting;
 };
 
 struct erx_ctl_req {
@@ -67,6 +68,7 @@ static void on_request(erx_sock_t *sock, const erx_frame_t *frames, size_t n, vo
     Erx__Bus__Pong pong = ERX__BUS__PONG__INIT;
     pong.service = ctl->service;
     pong.pid = (uint32_t)getpid();
+    pong.starting = ctl->starting;
     erx_ctl_reply(ctl, req, &pong.base);
   } else if (!ctl->fn) {
     erx_ctl_reply_error(ctl, req, "no handler for requests");
@@ -122,3 +124,5 @@ int erx_ctl_reply_error(erx_ctl_t *ctl, erx_ctl_req_t *req, const char *text) {
 }
 
 void erx_ctl_set_drained(erx_ctl_t *ctl, void (*fn)(void *arg)) { ctl->drained = fn; }
+
+void erx_ctl_set_starting(erx_ctl_t *ctl, bool starting) { ctl->starting = starting; }

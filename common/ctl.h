@@ -3,6 +3,7 @@
  * body goes to the service's handler, which replies now or later (group
  * commit) with erx_ctl_reply. */
 #pragma once
+#include <stdbool.h>
 #include <protobuf-c/protobuf-c.h>
 #include "bus.h"
 
@@ -18,5 +19,7 @@ void erx_ctl_destroy(erx_ctl_t **ctl_p);
 int erx_ctl_reply(erx_ctl_t *ctl, erx_ctl_req_t *req, const ProtobufCMessage *body);
 /* Replies Error{text} and frees req. */
 int erx_ctl_reply_error(erx_ctl_t *ctl, erx_ctl_req_t *req, const char *text);
+/* While starting, Pong says so (erx-router waits until it stops); default false. */
+void erx_ctl_set_starting(erx_ctl_t *ctl, bool starting);
 /* Called after every batch of requests received in one drain pass. */
 void erx_ctl_set_drained(erx_ctl_t *ctl, void (*fn)(void *arg));

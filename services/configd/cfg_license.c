@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clone_sub.h"
 #include "ctl_client.h"
@@ -12,7 +13,8 @@
 #include "strmap.h"
 
 /* Long enough for a loaded licensed, short enough that a hung one does not
- * freeze the CLI (configd's loop waits for the answer). */
+ * freeze the CLI for long (configd's loop waits for the answer; after an
+ * unanswered call licensed is not asked again for LIC_QUIET_MS). */
 #define LIC_CALL_MS 1000
 
 struct cfg_lic {
@@ -23,7 +25,20 @@ struct cfg_lic {
   bool have_state; /* the mirror holds licensed's state... */
   bool fresh;      /* ...and licensed is alive (a re-snapshot of unchanged state fires no on_set) */
   bool went_silent; /* licensed was synchronised, then stopped answering */
+  int64_t quiet_until; /* after an unanswered call: do not wait on licensed again before this (ms) */
 };
+
+/* An unanswered call blocks configd's loop for LIC_CALL_MS; a burst of
+ * creations must not pay that once per line while licensed is gone (nor keep
+ * configd from answering licensed's snapshot request when it returns). */
+#define LIC_QUIET_MS 2000
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void update_known(cfg_lic_t *l)
 {
@@ -78,6 +93,8 @@ static void on_sync(void *arg, bool synced)
   cfg_lic_t *l = arg;
   l->fresh = synced;
   l->went_silent = !synced;
+  if (synced)
+    l->quiet_until = 0;
   update_known(l);
   /* licensed silent: new tunnels are refused at once rather than after a wait */
   if (synced)
@@ -125,9 +142,14 @@ static const char unavailable[] = "licence service unavailable (licensed is not 
 static erx_env_t *call(cfg_lic_t *l, const ProtobufCMessage *body, char *why, size_t whylen)
 {
   char err[320];
+  if (now_ms() < l->quiet_until) {
+    snprintf(why, whylen, "%s", unavailable);
+    return NULL;
+  }
   erx_env_t *rep = erx_ctl_call(l->ctl, body, LIC_CALL_MS, err, sizeof err);
   if (!rep) {
-    LOG_WARN("licensed: %s", err);
+    LOG_WARN("licensed: %s; not asking again for %d ms", err, LIC_QUIET_MS);
+    l->quiet_until = now_ms() + LIC_QUIET_MS;
     snprintf(why, whylen, "%s", unavailable);
     return NULL;
   }

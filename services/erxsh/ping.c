@@ -35,9 +35,13 @@ int erxsh_ping(const char *service, int timeout_ms) {
   }
   const Erx__Bus__Pong *pong = (const Erx__Bus__Pong *)erx_env_body_as(env, &erx__bus__pong__descriptor);
   int rc = ERXSH_EXIT_OK;
-  if (pong)
+  if (pong && pong->starting) {
+    /* up but not ready (licensed still counting): callers wait on */
+    printf("%s pid %u starting\n", *pong->service ? pong->service : service, pong->pid);
+    rc = ERXSH_EXIT_REFUSED;
+  } else if (pong) {
     printf("%s pid %u\n", *pong->service ? pong->service : service, pong->pid);
-  else {
+  } else {
     fprintf(stderr, "erxsh: %s answered a ping with something other than a pong\n", service);
     rc = ERXSH_EXIT_REFUSED;
   }

@@ -25,21 +25,12 @@
 #define DEFAULT_VR "default"
 #define CFG_TUNNEL_KEY "tunnel/"
 
+/* A request that needs the counts before configd's first snapshot is refused
+ * at once: holding it would hold configd too (it waits for the answer), and
+ * configd is the one that must answer our snapshot request.  erx-router
+ * starts a router only once licensed has counted (Pong.starting). */
 static const char STILL_COUNTING[] = "the licence service is still counting tunnels; try again";
 
-/* A request that needs the counts and arrives before configd's first
- * snapshot (licensed and configd start together; the snapshot is usually
- * milliseconds away) is held this long, then answered STILL_COUNTING.
- * Below configd's 1 s call timeout, since configd waits for the answer. */
-#define COUNT_WAIT_MS 500
-#define MAX_WAITING 256
-
-typedef struct waiting {
-  struct waiting *next;
-  erx_ctl_req_t *req;
-  ProtobufCMessage *body; /* a copy: the request's body lives only during the call */
-  int64_t deadline;
-} waiting_t;
 
 struct lic_server {
   lic_server_opts_t opts;
@@ -55,9 +46,6 @@ struct lic_server {
   size_t blocked_logged;           /* blocked count last logged */
   struct event *ev_refresh;        /* recompute blocked + publish, once per loop pass */
   struct event *ev_expire;         /* next reservation expiry */
-  waiting_t *waiting, **waiting_tail; /* held until counted, oldest first */
-  size_t nwaiting;
-  struct event *ev_waiting;        /* the oldest held request's deadline */
 };
 
 static int64_t now_ms(void) {
@@ -160,7 +148,6 @@ static void on_expire(evutil_socket_t fd, short what, void *arg) {
   arm_expiry(s);
 }
 
-static void release_waiting(lic_server_t *s, bool all);
 
 /* ---- configd's tunnels ---- */
 
@@ -189,10 +176,10 @@ static void on_cfg_sync(void *arg, bool synced) {
     return;
   }
   s->counted = true;
+  erx_ctl_set_starting(s->ctl, false);
   LOG_INFO("configd resync: %zu tunnel(s) configured, %zu admission(s) pending, maximum %u", lic_adm_configured(s->adm),
            lic_adm_reserved(s->adm), (unsigned)maximum(s));
   schedule_refresh(s);
-  release_waiting(s, true);
 }
 
 /* ---- requests ---- */
@@ -402,62 +389,6 @@ static handler_fn handler_of(const ProtobufCMessage *body) {
   return NULL;
 }
 
-/* ---- requests held until counted ---- */
-
-static void arm_waiting(lic_server_t *s) {
-  if (!s->waiting)
-    return;
-  int64_t wait = s->waiting->deadline - now_ms();
-  if (wait < 0)
-    wait = 0;
-  struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
-  evtimer_add(s->ev_waiting, &tv);
-}
-
-/* Answers the held requests: all of them (counted now), or those whose
- * wait is over (their handler then says STILL_COUNTING). */
-static void release_waiting(lic_server_t *s, bool all) {
-  int64_t now = now_ms();
-  while (s->waiting && (all || s->waiting->deadline <= now)) {
-    waiting_t *w = s->waiting;
-    s->waiting = w->next;
-    if (!s->waiting)
-      s->waiting_tail = &s->waiting;
-    s->nwaiting--;
-    handler_of(w->body)(s, w->req, w->body);
-    protobuf_c_message_free_unpacked(w->body, NULL);
-    free(w);
-  }
-  evtimer_del(s->ev_waiting);
-  arm_waiting(s);
-}
-
-static void on_waiting_timeout(evutil_socket_t fd, short what, void *arg) { release_waiting(arg, false); }
-
-/* false if the request could not be held (the caller answers it now) */
-static bool hold(lic_server_t *s, erx_ctl_req_t *req, const ProtobufCMessage *body) {
-  if (s->nwaiting >= MAX_WAITING)
-    return false;
-  size_t len = protobuf_c_message_get_packed_size(body);
-  uint8_t *buf = malloc(len ? len : 1);
-  waiting_t *w = calloc(1, sizeof *w);
-  if (buf && w) {
-    protobuf_c_message_pack(body, buf);
-    w->body = protobuf_c_message_unpack(body->descriptor, NULL, len, buf);
-  }
-  free(buf);
-  if (!w || !w->body) {
-    free(w);
-    return false;
-  }
-  w->req = req;
-  w->deadline = now_ms() + COUNT_WAIT_MS;
-  *s->waiting_tail = w;
-  s->waiting_tail = &w->next;
-  if (s->nwaiting++ == 0)
-    arm_waiting(s);
-  return true;
-}
 
 static void on_request(void *arg, erx_ctl_req_t *req, const ProtobufCMessage *body) {
   lic_server_t *s = arg;
@@ -468,8 +399,6 @@ static void on_request(void *arg, erx_ctl_req_t *req, const ProtobufCMessage *bo
     erx_ctl_reply_error(s->ctl, req, why);
     return;
   }
-  if (!s->counted && hold(s, req, body))
-    return;
   fn(s, req, body);
 }
 
@@ -508,9 +437,7 @@ lic_server_t *lic_server_new(erx_bus_t *bus, const lic_server_opts_t *opts) {
   struct event_base *base = erx_bus_base(bus);
   s->ev_refresh = evtimer_new(base, on_refresh, s);
   s->ev_expire = evtimer_new(base, on_expire, s);
-  s->ev_waiting = evtimer_new(base, on_waiting_timeout, s);
-  s->waiting_tail = &s->waiting;
-  if (!s->adm || !s->ev_refresh || !s->ev_expire || !s->ev_waiting)
+  if (!s->adm || !s->ev_refresh || !s->ev_expire)
     goto fail;
   LOG_INFO("chassis %s (ceiling %u tunnels), vendor key: %s", opts->chassis->name, (unsigned)opts->chassis->ceiling,
            opts->vendor_source ? opts->vendor_source : "given");
@@ -532,6 +459,8 @@ lic_server_t *lic_server_new(erx_bus_t *bus, const lic_server_opts_t *opts) {
   s->ctl = erx_ctl_new(bus, ctl_ep, "licensed", on_request, s);
   if (!s->ctl)
     goto fail;
+  /* ready once configd's tunnels are counted: erx-router waits for that */
+  erx_ctl_set_starting(s->ctl, !s->counted);
   static const erx_clone_sub_cbs_t cbs = {.on_set = on_cfg_set, .on_del = on_cfg_del, .on_sync = on_cfg_sync};
   s->cfg = erx_clone_sub_new(bus, "cfg", cfg_pub, cfg_snap, "cfg.tunnel", &cbs, s);
   if (!s->cfg)
@@ -549,21 +478,12 @@ void lic_server_destroy(lic_server_t **s_p) {
   if (!s)
     return;
   erx_clone_sub_destroy(&s->cfg);
-  while (s->waiting) { /* unanswered: the client times out */
-    waiting_t *w = s->waiting;
-    s->waiting = w->next;
-    protobuf_c_message_free_unpacked(w->body, NULL);
-    free(w->req);
-    free(w);
-  }
   erx_ctl_destroy(&s->ctl);
   erx_clone_pub_destroy(&s->pub);
   if (s->ev_refresh)
     event_free(s->ev_refresh);
   if (s->ev_expire)
     event_free(s->ev_expire);
-  if (s->ev_waiting)
-    event_free(s->ev_waiting);
   lic_adm_destroy(&s->adm);
   free(s);
   *s_p = NULL;
