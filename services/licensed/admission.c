@@ -123,6 +123,16 @@ bool lic_adm_release(lic_adm_t *adm, const char *key) {
   return true;
 }
 
+size_t lic_adm_release_before(lic_adm_t *adm, int64_t t_ms) {
+  size_t n = 0;
+  /* the list is in the order reservations were made: the oldest first */
+  while (adm->head && adm->head->expires - adm->ttl_ms < t_ms) {
+    unreserve(adm, adm->head->key);
+    n++;
+  }
+  return n;
+}
+
 size_t lic_adm_configured(const lic_adm_t *adm) { return erx_strmap_count(adm->configured); }
 size_t lic_adm_reserved(const lic_adm_t *adm) { return erx_strmap_count(adm->reserved); }
 size_t lic_adm_in_use(const lic_adm_t *adm) { return lic_adm_configured(adm) + lic_adm_reserved(adm); }

@@ -46,6 +46,10 @@ lic_admit_t lic_adm_admit(lic_adm_t *adm, const char *key, uint32_t maximum, int
  * tunnel is not affected.  Returns true if a reservation ended. */
 bool lic_adm_release(lic_adm_t *adm, const char *key);
 
+/* Ends every reservation made (or last refreshed) before t_ms: after configd
+ * restarted, its admissions that were not committed died with it. */
+size_t lic_adm_release_before(lic_adm_t *adm, int64_t t_ms);
+
 size_t lic_adm_configured(const lic_adm_t *adm);
 size_t lic_adm_reserved(const lic_adm_t *adm);
 size_t lic_adm_in_use(const lic_adm_t *adm);

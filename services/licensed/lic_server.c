@@ -39,6 +39,8 @@ struct lic_server {
   erx_clone_sub_t *cfg;
   lic_adm_t *adm;
   bool counted; /* configd's first snapshot has been applied */
+  uint64_t cfg_epoch;   /* configd's incarnation at the last snapshot */
+  int64_t stale_since;  /* when configd's stream last went stale */
   bool have_lic;
   lic_token_t lic;                 /* in force when have_lic */
   char token[LIC_TOKEN_MAX + 1];   /* its key, to recognise a re-install */
@@ -172,9 +174,18 @@ static void on_cfg_sync(void *arg, bool synced) {
   lic_server_t *s = arg;
   if (!synced) {
     /* the last counts stay: tunnels do not vanish because configd is quiet */
+    s->stale_since = now_ms();
     LOG_WARN("configd is silent: keeping the last tunnel count until it answers");
     return;
   }
+  uint64_t epoch = erx_clone_sub_epoch(s->cfg);
+  if (s->counted && epoch != s->cfg_epoch) {
+    /* configd restarted: what it had admitted but not committed died with it */
+    size_t n = lic_adm_release_before(s->adm, s->stale_since);
+    if (n)
+      LOG_INFO("configd restarted: %zu admission(s) it never committed released", n);
+  }
+  s->cfg_epoch = epoch;
   s->counted = true;
   erx_ctl_set_starting(s->ctl, false);
   LOG_INFO("configd resync: %zu tunnel(s) configured, %zu admission(s) pending, maximum %u", lic_adm_configured(s->adm),

@@ -198,3 +198,14 @@ Test(admission, released_reservations_free_their_slot_but_not_configured_tunnels
   cr_assert_not(lic_adm_release(adm, "default/b"), "a configured tunnel is not released");
   cr_assert_eq(lic_adm_in_use(adm), 2);
 }
+
+Test(admission, reservations_older_than_a_configd_restart_are_released) {
+  cr_assert_eq(lic_adm_admit(adm, "default/old1", 10, 100), LIC_ADMIT_NEW);
+  cr_assert_eq(lic_adm_admit(adm, "default/old2", 10, 200), LIC_ADMIT_NEW);
+  cr_assert_eq(lic_adm_admit(adm, "default/new", 10, 300), LIC_ADMIT_NEW);
+  cr_assert_eq(lic_adm_configured_add(adm, "default/old2"), 0);
+  cr_assert_eq(lic_adm_release_before(adm, 250), 1, "old1 only: old2 is configured, new is newer");
+  cr_assert_not(lic_adm_is_reserved(adm, "default/old1"));
+  cr_assert(lic_adm_is_reserved(adm, "default/new"));
+  cr_assert_eq(lic_adm_in_use(adm), 2);
+}
