@@ -1,6 +1,7 @@
 /* Masked secrets (format in masked_key.h).  Every check that can fail says
  * which one did, so an operator pasting a key from another box, a truncated
  * copy or a tampered string gets told which of those happened. */
+#include "service.h"
 #include "be32.h"
 #include "masked_key.h"
 
@@ -55,19 +56,6 @@ static int fsync_dir(const char *dir) {
   return rc;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* The key is written under a private temporary name and linked into place,
  * so a crash mid-write can never leave a short master.key that would block
  * every later start, and two racing first starts agree on one key (link
@@ -87,7 +75,7 @@ static int create_master(const char *dir, const char *path, char *err, size_t er
     OPENSSL_cleanse(key, sizeof key);
     return -1;
   }
-  int rc = write_all(fd, key, sizeof key) == 0 && fsync(fd) == 0 ? 0 : -1;
+  int rc = erx_write_all(fd, key, sizeof key) == 0 && fsync(fd) == 0 ? 0 : -1;
   int saved = errno;
   OPENSSL_cleanse(key, sizeof key);
   close(fd);

@@ -8,12 +8,7 @@
 #include "bus.h"
 #include "cfg_server.h"
 #include "log.h"
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-  LOG_INFO("signal %d: stopping", (int)sig);
-  event_base_loopbreak(arg);
-}
+#include "service.h"
 
 static void usage(void)
 {
@@ -48,7 +43,6 @@ int main(int argc, char **argv)
     return 2;
   }
   erx_log_init("configd");
-  signal(SIGPIPE, SIG_IGN);
 
   struct event_base *base = event_base_new();
   erx_bus_t *bus = base ? erx_bus_new(base) : NULL;
@@ -57,15 +51,7 @@ int main(int argc, char **argv)
     LOG_ERR("start-up failed");
     return 1;
   }
-  struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-  struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-  event_add(sigterm, NULL);
-  event_add(sigint, NULL);
-
-  event_base_dispatch(base);
-
-  event_free(sigterm);
-  event_free(sigint);
+  erx_service_run(base);
   cfg_server_destroy(&server);
   erx_bus_destroy(&bus);
   event_base_free(base);

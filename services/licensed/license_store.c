@@ -1,3 +1,4 @@
+#include "service.h"
 #include "license_store.h"
 
 #include "lic_err.h"
@@ -74,19 +75,6 @@ int lic_store_read(const char *dir, char *buf, size_t cap, size_t *len, char *er
   return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 int lic_store_write(const char *dir, const char *token, char *err, size_t errlen) {
   char path[4096], tmp[4096];
   if (path_of(path, sizeof path, dir, LIC_STORE_FILE) != 0 || path_of(tmp, sizeof tmp, dir, TMP_FILE) != 0)
@@ -94,7 +82,7 @@ int lic_store_write(const char *dir, const char *token, char *err, size_t errlen
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0)
     return lic_fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-  int rc = write_all(fd, token, strlen(token)) == 0 && write_all(fd, "\n", 1) == 0 && fsync(fd) == 0 ? 0 : -1;
+  int rc = erx_write_all(fd, token, strlen(token)) == 0 && erx_write_all(fd, "\n", 1) == 0 && fsync(fd) == 0 ? 0 : -1;
   int e = errno;
   close(fd);
   if (rc != 0) {

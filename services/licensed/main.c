@@ -9,13 +9,8 @@
 #include "chassis.h"
 #include "lic_server.h"
 #include "log.h"
+#include "service.h"
 #include "vendor_key.h"
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-  LOG_INFO("signal %d: stopping", (int)sig);
-  event_base_loopbreak(arg);
-}
 
 static void usage(void)
 {
@@ -69,7 +64,6 @@ int main(int argc, char **argv)
     return 2;
   }
   erx_log_init("licensed");
-  signal(SIGPIPE, SIG_IGN);
 
   char err[320];
   EVP_PKEY *vendor = lic_vendor_key(vendor_path, err, sizeof err);
@@ -87,15 +81,7 @@ int main(int argc, char **argv)
     LOG_ERR("start-up failed");
     return 1;
   }
-  struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-  struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-  event_add(sigterm, NULL);
-  event_add(sigint, NULL);
-
-  event_base_dispatch(base);
-
-  event_free(sigterm);
-  event_free(sigint);
+  erx_service_run(base);
   lic_server_destroy(&server);
   erx_bus_destroy(&bus);
   event_base_free(base);
