@@ -16,6 +16,8 @@ cleanup() {
   for d in "$TMP"/*/; do
     [ -f "$d/router.env" ] && "$ROUTER" stop --dir "$d" >/dev/null 2>&1 || true
   done
+  # after the routers stop: what a test built around them (tests/e2e: namespaces)
+  if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
   if [ "$rc" -ne 0 ]; then
     for f in "$TMP"/*/log/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
   fi
