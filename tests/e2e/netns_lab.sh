@@ -4,6 +4,7 @@
 # its router's namespace and erxsh reaches it through the ipc sockets.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
+nsa="" nsb=""
 netns_new nsa a
 netns_new nsb b
 link "$nsa" 192.0.2.1/24 "$nsb" 192.0.2.2/24
