@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
@@ -84,8 +85,7 @@ void dp_sa_free(dp_sa_t *sa)
     return;
   EVP_CIPHER_CTX_free(sa->ectx);
   EVP_CIPHER_CTX_free(sa->dctx);
-  EVP_MD_CTX_free(sa->md_ctx);
-  EVP_MD_free(sa->md);
+  EVP_MAC_CTX_free(sa->mac_ctx);
   OPENSSL_clear_free(sa, sizeof *sa);
 }
 
@@ -128,26 +128,19 @@ static bool setup_cipher(dp_sa_t *sa, const uint8_t *key, size_t key_len, const 
 
 static bool setup_mac(dp_sa_t *sa, const uint8_t *key, size_t key_len, char *err, size_t errlen)
 {
-  uint8_t k[128] = {0};
-  unsigned klen = 0;
-  sa->md = EVP_MD_fetch(NULL, sa->mac->digest, NULL);
-  sa->md_ctx = EVP_MD_CTX_new();
-  int block = sa->md ? EVP_MD_get_block_size(sa->md) : 0;
-  bool ok = sa->md_ctx && block > 0 && (size_t)block <= sizeof k;
-  if (ok && key_len > (size_t)block) /* RFC 2104 §2: long keys are hashed first */
-    ok = EVP_Digest(key, key_len, k, &klen, sa->md, NULL) == 1;
-  else if (ok)
-    memcpy(k, key, key_len);
-  if (!ok) {
+  EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  sa->mac_ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+  EVP_MAC_free(mac);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)sa->mac->digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  /* the key is given here once; dp_mac_begin re-inits with a NULL key,
+   * which keeps the precomputed ipad/opad states */
+  if (!sa->mac_ctx || EVP_MAC_init(sa->mac_ctx, key, key_len, params) != 1) {
     snprintf(err, errlen, "cannot prepare HMAC-%s", sa->mac->digest);
     return false;
   }
-  sa->md_block = (unsigned)block;
-  for (int i = 0; i < block; i++) {
-    sa->ipad[i] = k[i] ^ 0x36;
-    sa->opad[i] = k[i] ^ 0x5c;
-  }
-  OPENSSL_cleanse(k, sizeof k);
   sa->icv_len = sa->mac->icv_len;
   return true;
 }
@@ -296,22 +289,16 @@ bool dp_next_iv(dp_sa_t *sa, uint8_t *iv)
   return true;
 }
 
-bool dp_mac_begin(dp_sa_t *sa)
-{
-  return sa->md_ctx && EVP_DigestInit_ex(sa->md_ctx, sa->md, NULL) == 1 &&
-         EVP_DigestUpdate(sa->md_ctx, sa->ipad, sa->md_block) == 1;
-}
+bool dp_mac_begin(dp_sa_t *sa) { return sa->mac_ctx && EVP_MAC_init(sa->mac_ctx, NULL, 0, NULL) == 1; }
 
-bool dp_mac_update(dp_sa_t *sa, const uint8_t *p, size_t len) { return EVP_DigestUpdate(sa->md_ctx, p, len) == 1; }
+bool dp_mac_update(dp_sa_t *sa, const uint8_t *p, size_t len) { return EVP_MAC_update(sa->mac_ctx, p, len) == 1; }
 
 bool dp_mac_end(dp_sa_t *sa, uint8_t *icv, bool full)
 {
-  uint8_t inner[EVP_MAX_MD_SIZE], md[EVP_MAX_MD_SIZE];
-  unsigned n = 0, m = 0;
-  if (EVP_DigestFinal_ex(sa->md_ctx, inner, &n) != 1 || EVP_DigestInit_ex(sa->md_ctx, sa->md, NULL) != 1 ||
-      EVP_DigestUpdate(sa->md_ctx, sa->opad, sa->md_block) != 1 || EVP_DigestUpdate(sa->md_ctx, inner, n) != 1 ||
-      EVP_DigestFinal_ex(sa->md_ctx, md, &m) != 1 || m < sa->icv_len)
+  uint8_t md[EVP_MAX_MD_SIZE];
+  size_t n = 0;
+  if (EVP_MAC_final(sa->mac_ctx, md, &n, sizeof md) != 1 || n < sa->icv_len)
     return false;
-  memcpy(icv, md, full ? m : sa->icv_len);
+  memcpy(icv, md, full ? n : sa->icv_len);
   return true;
 }

@@ -1,9 +1,8 @@
 /* Per-SA crypto state, prepared once when the SA is created: EVP cipher
- * contexts (one per direction, so neither re-keys per packet) and the HMAC
- * digest context.  Packets only set an IV and run; nothing is allocated per
- * packet.  HMAC is RFC 2104 over one EVP_MD_CTX rather than EVP_MAC: in
- * OpenSSL 3.0 re-initialising an EVP_MAC (and copying a digest context)
- * allocates inside libcrypto on every call, re-initialising a digest does not.
+ * contexts (one per direction, so neither re-keys per packet) and the keyed
+ * HMAC context.  Packets only set an IV and run; this code allocates nothing
+ * per packet.  (OpenSSL 3.0 itself still allocates twice inside each HMAC
+ * re-init, EVP_MAC or EVP_MD alike; the cipher paths and GCM allocate nothing.)
  * One dp_sa_t belongs to one thread at a time. */
 #pragma once
 #include <stdbool.h>
@@ -49,10 +48,7 @@ typedef struct dp_sa {
   uint32_t spi;
   unsigned iv_len, block, icv_len;
   EVP_CIPHER_CTX *ectx, *dctx;
-  EVP_MD *md;
-  EVP_MD_CTX *md_ctx;
-  uint8_t ipad[128], opad[128]; /* key ^ 0x36.., key ^ 0x5c.. (RFC 2104) */
-  unsigned md_block;
+  EVP_MAC_CTX *mac_ctx;
   uint8_t salt[4];
   uint64_t gcm_iv;             /* last explicit IV used: a counter, never repeats */
   uint8_t iv_pool[DP_IV_POOL]; /* CBC IVs drawn from RAND_bytes in batches */
