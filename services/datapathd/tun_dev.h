@@ -1,0 +1,23 @@
+/* A tunnel interface: a TUN device (IFF_TUN, no packet info) carrying the
+ * tunnel's address and MTU, its full name as the interface alias, and routes
+ * to the peer's protected subnets.  Created in the calling thread's network
+ * namespace (see netns.h). */
+#pragma once
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dp_tun {
+  int fd; /* non-blocking; one packet per read/write */
+  char name[IFNAMSIZ];
+  int ifindex;
+} dp_tun_t;
+
+/* Creates (or attaches to) the TUN device name.  0, or -1 with err. */
+int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen);
+/* addr/mask host order; addr 0 = no address.  Brings the device up. */
+int dp_tun_configure(const dp_tun_t *t, uint32_t addr, uint32_t mask, unsigned mtu, const char *alias, char *err,
+                     size_t errlen);
+/* Route net/mask (host order) through the device; an existing route is fine. */
+int dp_tun_route(const dp_tun_t *t, uint32_t net, uint32_t mask, char *err, size_t errlen);
+void dp_tun_close(dp_tun_t *t);
