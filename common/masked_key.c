@@ -1,6 +1,7 @@
 /* Masked secrets (format in masked_key.h).  Every check that can fail says
  * which one did, so an operator pasting a key from another box, a truncated
  * copy or a tampered string gets told which of those happened. */
+#include "base64.h"
 #include "service.h"
 #include "be32.h"
 #include "masked_key.h"
@@ -216,20 +217,6 @@ char *erx_mask(const erx_masker_t *m, const uint8_t *secret, size_t len) {
   return out;
 }
 
-static int b64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
-
 /* Strict canonical base64: EVP_DecodeBlock alone skips whitespace, ignores
  * padding when sizing its output and accepts non-zero leftover bits, so
  * different strings would decode to one blob.  Returns the decoded length
@@ -239,10 +226,10 @@ static int b64_decode_strict(const char *s, size_t n, uint8_t *out, size_t outca
     return -1;
   size_t pad = s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
   for (size_t i = 0; i < n - pad; i++)
-    if (b64_value((unsigned char)s[i]) < 0)
+    if (erx_b64_value((unsigned char)s[i], false) < 0)
       return -1;
   /* The bits the padding says are unused must be zero. */
-  int last = b64_value((unsigned char)s[n - pad - 1]);
+  int last = erx_b64_value((unsigned char)s[n - pad - 1], false);
   if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xf)))
     return -1;
   size_t dlen = n / 4 * 3 - pad;

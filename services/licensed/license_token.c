@@ -1,5 +1,6 @@
 /* Licence key codec (format in license_token.h).  Bytes in, a parsed licence
  * or one precise reason out; nothing here reads files or clocks. */
+#include "base64.h"
 #include "license_token.h"
 
 #include "lic_err.h"
@@ -30,20 +31,6 @@ const size_t lic_ntiers = sizeof lic_tiers / sizeof lic_tiers[0];
 
 static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static int b64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '-')
-    return 62;
-  if (c == '_')
-    return 63;
-  return -1;
-}
-
 size_t lic_b64url_encode(const uint8_t *in, size_t n, char *out) {
   size_t o = 0;
   uint32_t acc = 0;
@@ -73,7 +60,7 @@ static long b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap) {
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < n; i++) {
-    acc = acc << 6 | (uint32_t)b64_value((unsigned char)in[i]);
+    acc = acc << 6 | (uint32_t)erx_b64_value((unsigned char)in[i], true);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
@@ -244,7 +231,7 @@ int lic_token_verify(const char *tok, size_t len, EVP_PKEY *vendor, lic_token_t 
   const char *dot = memchr(body, '.', (size_t)(end - body));
   const char *sig64 = dot ? dot + 1 : end;
   for (const char *c = body; c < end; c++)
-    if (c != dot && b64_value((unsigned char)*c) < 0)
+    if (c != dot && erx_b64_value((unsigned char)*c, true) < 0)
       return lic_fail(err, errlen, "licence key is corrupted: '%c' at position %zu does not belong there", *c,
                   (size_t)(c - tok) + 1);
   if (!dot || (size_t)(end - sig64) < SIG_B64_LEN)

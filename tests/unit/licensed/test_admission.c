@@ -1,4 +1,4 @@
-/* Counting, admission, reservations and the blocked list, on a fake clock. */
+/* Counting, admission, reservations and the blocked list, on a clock the test sets. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* licensed's service in process, over the real bus: a fake configd publishes
+/* licensed's service in process, over the real bus: a stand-in configd (a real Clone publisher) publishes
  * tunnels, a Clone subscriber watches what licensed publishes, and requests
  * go through the blocking ctl client from a helper thread while this
  * thread runs the loop. */
@@ -38,7 +38,7 @@ typedef struct {
 static struct {
   struct event_base *base;
   erx_bus_t *bus;
-  erx_clone_pub_t *cfg; /* the fake configd */
+  erx_clone_pub_t *cfg; /* the stand-in configd */
   lic_server_t *srv;
   erx_clone_sub_t *watch;
   erx_strmap_t *blocked; /* "vr/name" licensed publishes as blocked */
@@ -71,7 +71,7 @@ static void on_del(void *arg, const char *topic, const char *key) {
     erx_strmap_del(fx.blocked, key + 8);
 }
 
-static void fake_configd_start(void) {
+static void standin_configd_start(void) {
   char pub[256], snap[256];
   cr_assert_eq(erx_endpoint(ERX_SVC_CONFIGD, ERX_SOCK_PUB, true, pub, sizeof pub), 0);
   cr_assert_eq(erx_endpoint(ERX_SVC_CONFIGD, ERX_SOCK_SNAP, true, snap, sizeof snap), 0);
@@ -277,7 +277,7 @@ Test(licensed, refuses_until_configd_has_been_counted) {
   cr_assert(!a.ok);
   cr_assert_str_eq(a.text, STILL_COUNTING);
 
-  fake_configd_start();
+  standin_configd_start();
   wait_counted();
   a = admit("default", "t1");
   cr_assert(a.ok, "%s", a.text);
@@ -318,14 +318,14 @@ Test(licensed, starting_until_counted_and_early_requests_refused_at_once) {
   cr_assert(strstr(o.rep->admit_reply->reason, "still counting"), "%s", o.rep->admit_reply->reason);
   erx_env_free(o.rep);
 
-  fake_configd_start();
+  standin_configd_start();
   wait_counted();
   cr_assert_not(ping(&po, &p)->starting, "counted: ready");
   erx_env_free(po.rep);
 }
 
 Test(licensed, twelve_tunnels_without_licence_two_blocked) {
-  fake_configd_start();
+  standin_configd_start();
   cfg_tunnels(1, 12);
   server_start();
   wait_counted();
@@ -353,7 +353,7 @@ Test(licensed, twelve_tunnels_without_licence_two_blocked) {
 }
 
 Test(licensed, install_lifts_blocks_and_removal_is_refused_while_in_use) {
-  fake_configd_start();
+  standin_configd_start();
   cfg_tunnels(1, 12);
   server_start();
   wait_counted();
@@ -402,7 +402,7 @@ Test(licensed, install_lifts_blocks_and_removal_is_refused_while_in_use) {
 }
 
 Test(licensed, bad_keys_are_refused_and_the_old_licence_stays) {
-  fake_configd_start();
+  standin_configd_start();
   server_start();
   wait_counted();
   char old[LIC_TOKEN_MAX + 1], buf[LIC_TOKEN_MAX + 8];
@@ -435,7 +435,7 @@ Test(licensed, bad_keys_are_refused_and_the_old_licence_stays) {
 }
 
 Test(licensed, a_smaller_licence_than_the_tunnels_in_use_is_refused) {
-  fake_configd_start();
+  standin_configd_start();
   cfg_tunnels(1, 1001);
   server_start_with("erx-310", fx.lab_pub, 0);
   wait_counted();
@@ -461,7 +461,7 @@ Test(licensed, a_tampered_stored_licence_is_not_in_force_and_kept) {
   /* an edited file: one character of the signed part changed by hand */
   tok[30] = tok[30] == 'A' ? 'B' : 'A';
   write_stored(tok);
-  fake_configd_start();
+  standin_configd_start();
   cfg_tunnels(1, 11);
   server_start();
   wait_counted();
@@ -485,7 +485,7 @@ Test(licensed, a_tampered_stored_licence_is_not_in_force_and_kept) {
 Test(licensed, another_vendor_key_overrides_the_lab_key) {
   EVP_PKEY *other = lt_other_key();
   write_stored(mint("LAB-0001", 1000)); /* the lab's key: foreign to this vendor */
-  fake_configd_start();
+  standin_configd_start();
   server_start_with("erx-1440", other, 0);
   wait_counted();
   cr_assert(!fx.st.installed);
@@ -502,7 +502,7 @@ Test(licensed, another_vendor_key_overrides_the_lab_key) {
 }
 
 Test(licensed, the_licence_survives_a_restart) {
-  fake_configd_start();
+  standin_configd_start();
   server_start();
   wait_counted();
   cr_assert(install(mint("LAB-0004", 4000)).ok);
@@ -515,7 +515,7 @@ Test(licensed, the_licence_survives_a_restart) {
 }
 
 Test(licensed, uncommitted_admissions_expire) {
-  fake_configd_start();
+  standin_configd_start();
   server_start_with("erx-1440", fx.lab_pub, 300);
   wait_counted();
   for (unsigned i = 1; i <= 10; i++) {
@@ -531,7 +531,7 @@ Test(licensed, uncommitted_admissions_expire) {
 }
 
 Test(licensed, unknown_and_malformed_requests_get_an_error) {
-  fake_configd_start();
+  standin_configd_start();
   server_start();
   wait_counted();
   Erx__Lic__BlockedTunnel odd = ERX__LIC__BLOCKED_TUNNEL__INIT;
@@ -581,7 +581,7 @@ static void do_admissions(void *arg, erx_ctl_client_t *c) {
 }
 
 Test(licensed, five_thousand_admissions) {
-  fake_configd_start();
+  standin_configd_start();
   server_start();
   wait_counted();
   cr_assert(install(mint("LAB-5K", 5000)).ok);
