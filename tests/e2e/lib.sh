@@ -6,16 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 NETNS=()
 
-# called by the integration cleanup once the routers are stopped
-cleanup_hook() {
-  for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-}
-
-# netns_new VAR SUFFIX: creates namespace "erx<pid><suffix>" with loopback up
-# and stores its name in VAR (not through $(...): the list of namespaces to
-# remove must be updated in this shell)
+# netns_new VAR SUFFIX: creates namespace "erx<pid>-<suffix>" with loopback up
+# and stores its name in VAR (the integration cleanup removes every erx<pid>-*)
 netns_new() {
-  local ns="erx$$$2"
+  local ns="erx$$-$2"
   ip netns add "$ns" || fail "cannot create network namespace $ns (root and iproute2 needed)"
   NETNS+=("$ns")
   ip -n "$ns" link set lo up

@@ -16,8 +16,13 @@ cleanup() {
   for d in "$TMP"/*/; do
     [ -f "$d/router.env" ] && "$ROUTER" stop --dir "$d" >/dev/null 2>&1 || true
   done
-  # after the routers stop: what a test built around them (tests/e2e: namespaces)
+  # after the routers stop: what a test built around them, then every
+  # namespace this test made (named erx<pid>-..., see start_router/netns_new)
   if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk -v p="erx$$-" 'index($1, p) == 1 {print $1}'); do
+    ip netns del "$ns" 2>/dev/null || true
+  done
   if [ "$rc" -ne 0 ]; then
     for f in "$TMP"/*/log/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
   fi
@@ -32,11 +37,20 @@ fail() {
 }
 
 # start_router NAME [erx-router options]: starts a router in $TMP/NAME and
-# prints its directory
+# prints its directory.  Without --netns the router gets a network namespace
+# of its own (erx<pid>-r-NAME): datapathd makes an interface per tunnel, and
+# those must never appear on the host.
 start_router() {
-  local dir="$TMP/$1" name=$1
+  local dir="$TMP/$1" name=$1 ns_opt=()
   shift
-  "$ROUTER" start --name "$name" --dir "$dir" --bin "$ERX_BIN" "$@" >/dev/null || fail "router $name did not start"
+  if [[ " $* " != *" --netns "* ]]; then
+    local ns="erx$$-r-$name"
+    ip netns add "$ns" || fail "cannot create network namespace $ns (root and iproute2 needed)"
+    ip -n "$ns" link set lo up
+    ns_opt=(--netns "$ns")
+  fi
+  "$ROUTER" start --name "$name" --dir "$dir" --bin "$ERX_BIN" "${ns_opt[@]}" "$@" >/dev/null ||
+    fail "router $name did not start"
   echo "$dir"
 }
 

@@ -1,0 +1,126 @@
+/* Inbound: a batch of ESP or AH packets from one raw socket; per packet the
+ * SA by SPI, the replay window (cheap reject), integrity and decryption, the
+ * window update, the selectors, then the tunnel interface. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "ah_codec.h"
+#include "dp_workers.h"
+#include "esp_codec.h"
+#include "ipv4_hdr.h"
+
+#define EVENTS 64
+
+typedef struct in_ctx {
+  uint8_t *pkt[DP_RAW_BATCH];
+  uint8_t *inner;
+  size_t lens[DP_RAW_BATCH];
+  uint32_t srcs[DP_RAW_BATCH];
+  int64_t now_ms;
+} in_ctx_t;
+
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+static void drop(dp_tunnel_t *t, dp_sa_slot_t *sa, dp_drop_t why)
+{
+  DP_INC(t->cin.drop[why], 1);
+  if (why == DP_DROP_REPLAY)
+    DP_INC(sa->replay_err, 1);
+  else if (why == DP_DROP_AUTH)
+    DP_INC(sa->auth_err, 1);
+}
+
+static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len, in_ctx_t *c)
+{
+  size_t ihl = len ? (size_t)(pkt[0] & 0x0f) * 4 : 0;
+  /* the SPI and sequence number follow the outer header (AH: after 4 bytes) */
+  size_t need = ihl + (s->proto == ERX_PROTO_AH ? 12 : 8);
+  if (len < DP_IPV4_HDR || (pkt[0] >> 4) != 4 || ihl < DP_IPV4_HDR || len < need) {
+    DP_INC(s->malformed, 1);
+    return;
+  }
+  const uint8_t *ipsec = pkt + ihl + (s->proto == ERX_PROTO_AH ? 4 : 0);
+  uint32_t spi = rd32(ipsec), seq = rd32(ipsec + 4);
+  dp_tunnel_t *t = dp_table_find_in(tbl, s, spi);
+  if (!t || !t->in) {
+    DP_INC(s->unknown_spi, 1);
+    return;
+  }
+  dp_sa_slot_t *sa = t->in;
+  DP_INC(t->cin.user_pkts, 1);
+  DP_INC(t->cin.user_octets, len);
+  if (DP_GET(sa->life_state) == ERX__DP__SA_LIFE__SA_HARD_EXPIRED) {
+    drop(t, sa, DP_DROP_OTHER);
+    return;
+  }
+  if (dp_replay_check(&sa->replay, seq) != DP_REPLAY_OK) {
+    drop(t, sa, DP_DROP_REPLAY);
+    return;
+  }
+  size_t ilen;
+  uint32_t dseq;
+  const char *why;
+  dp_drop_t r = s->proto == ERX_PROTO_AH ? dp_ah_decap(sa->crypto, pkt, len, c->inner, DP_PKT_MAX, &ilen, &dseq, &why)
+                                         : dp_esp_decap(sa->crypto, pkt + ihl, len - ihl, c->inner, DP_PKT_MAX, &ilen,
+                                                        &dseq, &why);
+  if (r != DP_OK) {
+    drop(t, sa, r);
+    return;
+  }
+  dp_replay_update(&sa->replay, dseq);
+  uint32_t src = rd32(c->inner + 12), dst = rd32(c->inner + 16);
+  if (!dp_range_has(&t->peer, src) || !dp_range_has(&t->local, dst)) {
+    drop(t, sa, DP_DROP_POLICY);
+    return;
+  }
+  if (write(t->tun.fd, c->inner, ilen) != (ssize_t)ilen) {
+    drop(t, sa, DP_DROP_OTHER); /* the interface is down or its queue is full */
+    return;
+  }
+  DP_INC(t->cin.acc_pkts, 1);
+  DP_INC(t->cin.acc_octets, ilen);
+  DP_INC(sa->packets, 1);
+  DP_INC(sa->bytes, ilen);
+  DP_SET(sa->last_ms, c->now_ms);
+  if (sa->hard_bytes && DP_GET(sa->bytes) >= sa->hard_bytes)
+    DP_SET(sa->life_state, ERX__DP__SA_LIFE__SA_HARD_EXPIRED);
+}
+
+static void drain_sock(dp_table_t *tbl, dp_rawsock_t *s, in_ctx_t *c)
+{
+  int n = dp_raw_recv(&s->raw, c->pkt, DP_PKT_MAX, c->lens, c->srcs, DP_RAW_BATCH);
+  if (n <= 0)
+    return;
+  c->now_ms = dp_wall_ms();
+  for (int i = 0; i < n; i++)
+    one(tbl, s, c->pkt[i], c->lens[i], c);
+}
+
+void *dp_inbound_main(void *arg)
+{
+  dp_table_t *tbl = arg;
+  in_ctx_t c;
+  uint8_t *mem = malloc((size_t)(DP_RAW_BATCH + 1) * DP_PKT_MAX);
+  if (!mem)
+    abort();
+  for (int i = 0; i < DP_RAW_BATCH; i++)
+    c.pkt[i] = mem + (size_t)i * DP_PKT_MAX;
+  c.inner = mem + (size_t)DP_RAW_BATCH * DP_PKT_MAX;
+  struct epoll_event ev[EVENTS];
+  while (!__atomic_load_n(&tbl->stopping, __ATOMIC_ACQUIRE)) {
+    int n = epoll_wait(tbl->ep_in, ev, EVENTS, -1);
+    if (n < 0 && errno != EINTR)
+      break;
+    dp_table_rdlock(tbl);
+    for (int i = 0; i < n; i++) {
+      dp_rawsock_t *s = dp_slots_get(&tbl->socks, ev[i].data.u64);
+      if (s)
+        drain_sock(tbl, s, &c);
+    }
+    dp_table_unlock(tbl);
+  }
+  free(mem);
+  return NULL;
+}

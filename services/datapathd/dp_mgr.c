@@ -1,0 +1,593 @@
+#include "dp_mgr.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "dp_seq_store.h"
+#include "log.h"
+#include "netns.h"
+#include "protobuf-c/protobuf-c.h"
+#include "strmap.h"
+#include "transforms.h"
+
+#define RETRY_TICKS 8 /* ticks of 250 ms */
+#define MAX_ROUTES 62
+
+typedef struct mtun {
+  dp_tunnel_t t;      /* what the workers see */
+  uint8_t *cfg;       /* packed erx.cfg.Tunnel, to rebuild on retry */
+  size_t cfg_len;
+  bool retry;         /* down for a reason that may go away by itself */
+} mtun_t;
+
+struct dp_mgr {
+  dp_table_t *tbl;
+  dp_mgr_opts_t o;
+  erx_strmap_t *tunnels; /* "vr/name" -> mtun_t */
+  erx_strmap_t *socks;   /* "vr|addr|proto" -> dp_rawsock_t */
+  erx_strmap_t *ifnames; /* Linux name -> mtun_t */
+  dp_seq_store_t *seqs;
+  unsigned ticks;
+};
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+dp_mgr_t *dp_mgr_new(dp_table_t *tbl, const dp_mgr_opts_t *opts, char *err, size_t errlen)
+{
+  dp_mgr_t *m = calloc(1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->tbl = tbl;
+  m->o = *opts;
+  m->tunnels = erx_strmap_new();
+  m->socks = erx_strmap_new();
+  m->ifnames = erx_strmap_new();
+  m->seqs = dp_seq_store_open(opts->state_dir, err, errlen);
+  if (!m->tunnels || !m->socks || !m->ifnames || !m->seqs) {
+    dp_mgr_destroy(&m);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (err[0])
+    LOG_WARN("%s", err);
+  return m;
+}
+
+/* ---- namespaces ---- */
+
+static const char *ns_of(const dp_mgr_t *m, const char *vr, char *buf, size_t cap)
+{
+  if (!vr[0] || strcmp(vr, "default") == 0)
+    return NULL;
+  snprintf(buf, cap, "%s%s", m->o.netns_prefix ? m->o.netns_prefix : "", vr);
+  return buf;
+}
+
+static int ensure_ns(const dp_mgr_t *m, const char *vr, char *err, size_t errlen)
+{
+  char buf[96];
+  const char *ns = ns_of(m, vr, buf, sizeof buf);
+  if (!ns || dp_netns_exists(ns))
+    return 0;
+  if (dp_netns_create(ns, err, errlen) != 0)
+    return -1;
+  LOG_NOTICE("virtual router %s: created network namespace %s", vr, ns);
+  return 0;
+}
+
+/* ---- raw sockets, shared per (transport vr, address, protocol) ---- */
+
+typedef struct sock_open {
+  dp_rawsock_t *s;
+  char *err;
+  size_t errlen;
+} sock_open_t;
+
+static int open_in_ns(void *arg)
+{
+  sock_open_t *a = arg;
+  return dp_raw_open(&a->s->raw, a->s->proto, a->s->addr, a->s->proto == ERX_PROTO_AH, a->err, a->errlen);
+}
+
+static dp_rawsock_t *sock_get(dp_mgr_t *m, const char *vr, uint32_t addr, int proto, char *err, size_t errlen)
+{
+  char key[96];
+  snprintf(key, sizeof key, "%s|%08" PRIx32 "|%d", vr, addr, proto);
+  dp_rawsock_t *s = erx_strmap_get(m->socks, key);
+  if (s) {
+    s->refs++;
+    return s;
+  }
+  if (ensure_ns(m, vr, err, errlen) != 0)
+    return NULL;
+  s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  snprintf(s->vr, sizeof s->vr, "%s", vr);
+  s->addr = addr;
+  s->proto = proto;
+  s->raw.fd = -1;
+  char buf[96];
+  sock_open_t a = {s, err, errlen};
+  if (dp_netns_run(ns_of(m, vr, buf, sizeof buf), open_in_ns, &a, err, errlen) != 0) {
+    free(s);
+    return NULL;
+  }
+  dp_table_wrlock(m->tbl);
+  bool ok = dp_table_add_sock(m->tbl, s);
+  dp_table_unlock(m->tbl);
+  if (!ok || erx_strmap_put(m->socks, key, s, NULL) != 0) {
+    snprintf(err, errlen, "cannot watch the raw socket");
+    dp_raw_close(&s->raw);
+    free(s);
+    return NULL;
+  }
+  s->refs = 1;
+  return s;
+}
+
+static void sock_put(dp_mgr_t *m, dp_rawsock_t *s)
+{
+  if (!s || --s->refs > 0)
+    return;
+  char key[96];
+  snprintf(key, sizeof key, "%s|%08" PRIx32 "|%d", s->vr, s->addr, s->proto);
+  erx_strmap_del(m->socks, key);
+  dp_table_wrlock(m->tbl);
+  dp_table_del_sock(m->tbl, s);
+  dp_table_unlock(m->tbl);
+  dp_raw_close(&s->raw);
+  free(s);
+}
+
+/* ---- TUN devices ---- */
+
+typedef struct tun_open {
+  mtun_t *mt;
+  const Erx__Cfg__Tunnel *cfg;
+  char *err;
+  size_t errlen;
+} tun_open_t;
+
+/* The tunnels carry IPv4 only; without this the kernel would route its IPv6
+ * router solicitations into the tunnel, to be counted as policy errors.
+ * /proc/sys/net belongs to the opening thread's namespace.  Best effort. */
+static void disable_ipv6(const char *ifname)
+{
+  char path[96];
+  snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+  FILE *f = fopen(path, "w");
+  if (f) {
+    fputs("1\n", f);
+    fclose(f);
+  }
+}
+
+static int tun_in_ns(void *arg)
+{
+  tun_open_t *a = arg;
+  dp_tunnel_t *t = &a->mt->t;
+  uint32_t addr = 0, mask = 0;
+  if (a->cfg->address && a->cfg->address[0] &&
+      (!erx_ipv4_parse(a->cfg->address, &addr) || !erx_ipv4_parse(a->cfg->mask, &mask))) {
+    snprintf(a->err, a->errlen, "ip address %s %s is not valid", a->cfg->address, a->cfg->mask);
+    return -1;
+  }
+  char alias[DP_NAME_MAX + 8];
+  snprintf(alias, sizeof alias, "ipsec:%s", t->name);
+  if (dp_tun_open(&t->tun, t->ifname, a->err, a->errlen) != 0)
+    return -1;
+  disable_ipv6(t->ifname);
+  if (dp_tun_configure(&t->tun, addr, mask, a->cfg->mtu ? a->cfg->mtu : 1500, alias, a->err, a->errlen) != 0)
+    goto fail;
+  /* routes to the peer's protected addresses; none when the peer is "any" */
+  if (t->peer.lo == 0 && t->peer.hi == UINT32_MAX)
+    return 0;
+  uint32_t nets[MAX_ROUTES], masks[MAX_ROUTES];
+  size_t n = dp_range_prefixes(&t->peer, nets, masks, MAX_ROUTES);
+  for (size_t i = 0; i < n && i < MAX_ROUTES; i++)
+    if (dp_tun_route(&t->tun, nets[i], masks[i], a->err, a->errlen) != 0)
+      goto fail;
+  return 0;
+fail:
+  dp_tun_close(&t->tun);
+  return -1;
+}
+
+static void pick_ifname(dp_mgr_t *m, mtun_t *mt)
+{
+  uint32_t h = 2166136261u; /* FNV-1a of the key: the same name after a restart */
+  for (const char *p = mt->t.key; *p; p++)
+    h = (h ^ (uint8_t)*p) * 16777619u;
+  for (;; h++) {
+    snprintf(mt->t.ifname, sizeof mt->t.ifname, "ipsec%08" PRIx32, h);
+    if (!erx_strmap_get(m->ifnames, mt->t.ifname))
+      break;
+  }
+  erx_strmap_put(m->ifnames, mt->t.ifname, mt, NULL);
+}
+
+/* ---- build and tear down ---- */
+
+static void sa_free(dp_sa_slot_t *sa)
+{
+  if (!sa)
+    return;
+  dp_sa_free(sa->crypto);
+  free(sa);
+}
+
+static void teardown(dp_mgr_t *m, mtun_t *mt)
+{
+  dp_tunnel_t *t = &mt->t;
+  dp_table_wrlock(m->tbl);
+  dp_table_del_tunnel(m->tbl, t);
+  dp_sa_slot_t *in = t->in, *out = t->out;
+  dp_rawsock_t *s = t->sock;
+  t->in = t->out = NULL;
+  t->sock = NULL;
+  t->up = false;
+  dp_table_unlock(m->tbl);
+  /* no worker can reach them now */
+  if (in && m->o.on_sa)
+    m->o.on_sa(m->o.arg, t, in, true);
+  if (out && m->o.on_sa)
+    m->o.on_sa(m->o.arg, t, out, true);
+  sa_free(in);
+  sa_free(out);
+  sock_put(m, s);
+  if (t->tun.fd >= 0)
+    dp_tun_close(&t->tun);
+  t->tun.fd = -1;
+}
+
+static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__SessionKey *k, bool inbound, char *err,
+                             size_t errlen)
+{
+  const erx_transform_info_t *xf = erx_transform_by_id(k->transform);
+  if (!xf) {
+    snprintf(err, errlen, "%s manual SA has no transform", inbound ? "inbound" : "outbound");
+    return NULL;
+  }
+  char why[200];
+  dp_sa_t *c = dp_sa_new(xf, k->spi, k->enc_key.data, k->enc_key.len, k->auth_key.data, k->auth_key.len, why,
+                         sizeof why);
+  if (!c) {
+    snprintf(err, errlen, "%s manual SA spi %" PRIu32 " (%s): %s", inbound ? "inbound" : "outbound", k->spi,
+             xf->keyword, why);
+    return NULL;
+  }
+  dp_sa_slot_t *sa = calloc(1, sizeof *sa);
+  if (!sa) {
+    dp_sa_free(c);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  sa->crypto = c;
+  sa->xf = k->transform;
+  sa->spi = k->spi;
+  sa->inbound = inbound;
+  sa->manual = true; /* manual keys cannot be rekeyed: no lifetime (RFC 4301 §4.5) */
+  sa->created_ms = mono_ms();
+  dp_replay_init(&sa->replay);
+  if (!inbound) {
+    uint32_t last = dp_seq_store_get(m->seqs, t->key, k->spi);
+    uint32_t reserve = last > UINT32_MAX - DP_SEQ_BLOCK ? UINT32_MAX : last + DP_SEQ_BLOCK;
+    if (dp_seq_store_set(m->seqs, t->key, k->spi, reserve, why, sizeof why) != 0) {
+      snprintf(err, errlen, "cannot reserve outbound sequence numbers: %s", why);
+      sa_free(sa);
+      return NULL;
+    }
+    sa->seq.last = last;
+    sa->seq_reserved = reserve;
+  }
+  return sa;
+}
+
+static bool endpoint_addr(const Erx__Cfg__Endpoint *ep, const char *what, uint32_t *a, char *err, size_t errlen)
+{
+  if (!ep || ep->type == ERX__CFG__ENDPOINT_TYPE__EP_NONE) {
+    snprintf(err, errlen, "no tunnel %s", what);
+    return false;
+  }
+  if (ep->type != ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS || !erx_ipv4_parse(ep->value, a)) {
+    snprintf(err, errlen, "tunnel %s %s is not an address (a manual tunnel cannot resolve names)", what, ep->value);
+    return false;
+  }
+  return true;
+}
+
+static void set_down(mtun_t *mt, bool retry, const char *why)
+{
+  snprintf(mt->t.reason, sizeof mt->t.reason, "%s", why);
+  mt->retry = retry;
+}
+
+/* Everything the tunnel needs beyond its interface; false with t->reason. */
+static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
+{
+  dp_tunnel_t *t = &mt->t;
+  char err[DP_REASON_MAX];
+  if (cfg->n_incomplete > 0) {
+    set_down(mt, false, cfg->incomplete[0]);
+    return false;
+  }
+  if (cfg->signaling != ERX__CFG__SIGNALING__SIG_MANUAL) {
+    set_down(mt, false, "waiting for IKE negotiation (iked)");
+    return false;
+  }
+  if (!cfg->inbound || !cfg->outbound || !cfg->inbound->transform || !cfg->outbound->transform) {
+    set_down(mt, false, "manual tunnel without both session keys");
+    return false;
+  }
+  if (!endpoint_addr(cfg->source, "source", &t->src, err, sizeof err) ||
+      !endpoint_addr(cfg->destination, "destination", &t->dst, err, sizeof err)) {
+    set_down(mt, false, err);
+    return false;
+  }
+  const erx_transform_info_t *xi = erx_transform_by_id(cfg->inbound->transform);
+  const erx_transform_info_t *xo = erx_transform_by_id(cfg->outbound->transform);
+  if (!xi || !xo || xi->proto != xo->proto) {
+    set_down(mt, false, "inbound and outbound manual SAs must both be ESP or both AH");
+    return false;
+  }
+  dp_rawsock_t *s = sock_get(m, t->transport_vr, t->src, xo->proto, err, sizeof err);
+  if (!s) {
+    char a[ERX_ADDR_STRLEN], msg[DP_REASON_MAX];
+    snprintf(msg, sizeof msg, "source %s is not usable in virtual router %s: %.100s", erx_ipv4_format(t->src, a),
+             t->transport_vr, err);
+    set_down(mt, true, msg);
+    return false;
+  }
+  dp_sa_slot_t *in = sa_make(m, t, cfg->inbound, true, err, sizeof err);
+  dp_sa_slot_t *out = in ? sa_make(m, t, cfg->outbound, false, err, sizeof err) : NULL;
+  if (!out) {
+    sa_free(in);
+    sock_put(m, s);
+    set_down(mt, false, err);
+    return false;
+  }
+  const dp_tunnel_t *other = NULL;
+  dp_table_wrlock(m->tbl);
+  t->sock = s;
+  t->in = in;
+  t->out = out;
+  bool ok = dp_table_add_tunnel(m->tbl, t, &other);
+  if (ok)
+    t->up = true;
+  else
+    t->in = t->out = NULL, t->sock = NULL;
+  dp_table_unlock(m->tbl);
+  if (!ok) {
+    char msg[DP_REASON_MAX];
+    if (other)
+      snprintf(msg, sizeof msg, "inbound SPI %" PRIu32 " is already used by tunnel ipsec:%s", in->spi, other->name);
+    else
+      snprintf(msg, sizeof msg, "out of memory");
+    sa_free(in);
+    sa_free(out);
+    sock_put(m, s);
+    set_down(mt, other != NULL, msg);
+    return false;
+  }
+  t->reason[0] = 0;
+  mt->retry = false;
+  if (m->o.on_sa) {
+    m->o.on_sa(m->o.arg, t, in, false);
+    m->o.on_sa(m->o.arg, t, out, false);
+  }
+  return true;
+}
+
+static void build(dp_mgr_t *m, mtun_t *mt)
+{
+  dp_tunnel_t *t = &mt->t;
+  teardown(m, mt);
+  Erx__Cfg__Tunnel *cfg = erx__cfg__tunnel__unpack(NULL, mt->cfg_len, mt->cfg);
+  char err[DP_REASON_MAX];
+  if (!cfg) {
+    set_down(mt, false, "configuration message could not be decoded");
+    goto out;
+  }
+  snprintf(t->transport_vr, sizeof t->transport_vr, "%s", cfg->transport_vr[0] ? cfg->transport_vr : "default");
+  if (!dp_range_from_identity(cfg->local_identity, &t->local, err, sizeof err) ||
+      !dp_range_from_identity(cfg->peer_identity, &t->peer, err, sizeof err)) {
+    set_down(mt, false, err);
+    goto out;
+  }
+  if (ensure_ns(m, t->vr, err, sizeof err) != 0) {
+    set_down(mt, true, err);
+    goto out;
+  }
+  char buf[96];
+  tun_open_t a = {mt, cfg, err, sizeof err};
+  if (dp_netns_run(ns_of(m, t->vr, buf, sizeof buf), tun_in_ns, &a, err, sizeof err) != 0) {
+    char msg[DP_REASON_MAX];
+    snprintf(msg, sizeof msg, "interface %s: %.150s", t->ifname, err);
+    set_down(mt, true, msg);
+    t->tun.fd = -1;
+    goto out;
+  }
+  if (!bring_up(m, mt, cfg)) {
+    /* the interface exists and counts what is routed into it */
+    const dp_tunnel_t *other;
+    dp_table_wrlock(m->tbl);
+    dp_table_add_tunnel(m->tbl, t, &other);
+    dp_table_unlock(m->tbl);
+  }
+out:
+  if (t->up)
+    LOG_INFO("tunnel ipsec:%s (vr %s): up on %s, inbound spi %" PRIu32 ", outbound spi %" PRIu32, t->name, t->vr,
+             t->ifname, t->in->spi, t->out->spi);
+  else
+    LOG_INFO("tunnel ipsec:%s (vr %s): down: %s", t->name, t->vr, t->reason);
+  if (cfg)
+    erx__cfg__tunnel__free_unpacked(cfg, NULL);
+  if (m->o.on_state)
+    m->o.on_state(m->o.arg, t);
+}
+
+void dp_mgr_set(dp_mgr_t *m, const Erx__Cfg__Tunnel *cfg)
+{
+  char key[DP_KEY_MAX];
+  const char *vr = cfg->vr && cfg->vr[0] ? cfg->vr : "default";
+  if (strlen(vr) >= DP_VR_MAX || strlen(cfg->name) >= DP_NAME_MAX) {
+    LOG_WARN("tunnel %s/%s: name too long for the data path; ignored", vr, cfg->name);
+    return;
+  }
+  snprintf(key, sizeof key, "%s/%s", vr, cfg->name);
+  size_t len = protobuf_c_message_get_packed_size(&cfg->base);
+  uint8_t *packed = malloc(len ? len : 1);
+  if (!packed)
+    return;
+  protobuf_c_message_pack(&cfg->base, packed);
+  mtun_t *mt = erx_strmap_get(m->tunnels, key);
+  if (mt && mt->cfg_len == len && memcmp(mt->cfg, packed, len) == 0) {
+    free(packed);
+    return;
+  }
+  if (!mt) {
+    mt = calloc(1, sizeof *mt);
+    if (!mt || erx_strmap_put(m->tunnels, key, mt, NULL) != 0) {
+      free(mt);
+      free(packed);
+      return;
+    }
+    snprintf(mt->t.vr, sizeof mt->t.vr, "%s", vr);
+    snprintf(mt->t.name, sizeof mt->t.name, "%s", cfg->name);
+    snprintf(mt->t.key, sizeof mt->t.key, "%s", key);
+    mt->t.tun.fd = -1;
+    pick_ifname(m, mt);
+  }
+  free(mt->cfg);
+  mt->cfg = packed;
+  mt->cfg_len = len;
+  build(m, mt);
+}
+
+void dp_mgr_del(dp_mgr_t *m, const char *vr, const char *name)
+{
+  char key[DP_KEY_MAX];
+  snprintf(key, sizeof key, "%s/%s", vr && vr[0] ? vr : "default", name);
+  mtun_t *mt = erx_strmap_del(m->tunnels, key);
+  if (!mt)
+    return;
+  teardown(m, mt);
+  erx_strmap_del(m->ifnames, mt->t.ifname);
+  LOG_INFO("tunnel ipsec:%s (vr %s): removed", mt->t.name, mt->t.vr);
+  free(mt->cfg);
+  free(mt);
+}
+
+/* ---- periodic work ---- */
+
+static void extend_reservation(dp_mgr_t *m, dp_tunnel_t *t, dp_sa_slot_t *sa)
+{
+  uint32_t last = DP_GET(sa->seq.last);
+  uint32_t reserved = __atomic_load_n(&sa->seq_reserved, __ATOMIC_ACQUIRE);
+  if (reserved == UINT32_MAX || last < reserved - DP_SEQ_BLOCK / 2)
+    return;
+  uint32_t next = reserved > UINT32_MAX - DP_SEQ_BLOCK ? UINT32_MAX : reserved + DP_SEQ_BLOCK;
+  char err[160];
+  if (dp_seq_store_set(m->seqs, t->key, sa->spi, next, err, sizeof err) != 0) {
+    LOG_ERR("tunnel ipsec:%s spi %" PRIu32 ": cannot extend the sequence reservation: %s", t->name, sa->spi, err);
+    return;
+  }
+  __atomic_store_n(&sa->seq_reserved, next, __ATOMIC_RELEASE);
+}
+
+static void age(dp_mgr_t *m, dp_tunnel_t *t, dp_sa_slot_t *sa, int64_t now)
+{
+  int cur = DP_GET(sa->life_state);
+  Erx__Dp__SaLife next = dp_life_eval(&sa->life, (Erx__Dp__SaLife)cur, (uint64_t)(now - sa->created_ms) / 1000,
+                                      DP_GET(sa->bytes));
+  if ((int)next == cur)
+    return;
+  DP_SET(sa->life_state, (int)next);
+  LOG_NOTICE("tunnel ipsec:%s %s spi %" PRIu32 ": %s", t->name, sa->inbound ? "inbound" : "outbound", sa->spi,
+             next == ERX__DP__SA_LIFE__SA_HARD_EXPIRED ? "hard lifetime expired" : "soft lifetime expired");
+  if (m->o.on_sa)
+    m->o.on_sa(m->o.arg, t, sa, false);
+}
+
+void dp_mgr_tick(dp_mgr_t *m)
+{
+  bool retry = ++m->ticks % RETRY_TICKS == 0;
+  int64_t now = mono_ms();
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
+  for (size_t i = 0; keys && i < n; i++) {
+    mtun_t *mt = erx_strmap_get(m->tunnels, keys[i]);
+    if (mt->t.out)
+      extend_reservation(m, &mt->t, mt->t.out);
+    if (mt->t.in)
+      age(m, &mt->t, mt->t.in, now);
+    if (mt->t.out)
+      age(m, &mt->t, mt->t.out, now);
+    if (retry && mt->retry)
+      build(m, mt);
+  }
+  free(keys);
+}
+
+void dp_mgr_foreach(const dp_mgr_t *m, const char *vr, const char *name, void (*fn)(void *arg, const dp_tunnel_t *t),
+                    void *arg)
+{
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
+  for (size_t i = 0; keys && i < n; i++) {
+    const mtun_t *mt = erx_strmap_get(m->tunnels, keys[i]);
+    if ((vr && vr[0] && strcmp(vr, mt->t.vr) != 0) || (name && name[0] && strcmp(name, mt->t.name) != 0))
+      continue;
+    fn(arg, &mt->t);
+  }
+  free(keys);
+}
+
+uint64_t dp_mgr_unknown_spi(const dp_mgr_t *m)
+{
+  uint64_t sum = 0;
+  erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
+  void *v;
+  while (erx_strmap_next(m->socks, &it, NULL, &v))
+    sum += DP_GET(((dp_rawsock_t *)v)->unknown_spi);
+  return sum;
+}
+
+size_t dp_mgr_count(const dp_mgr_t *m) { return erx_strmap_count(m->tunnels); }
+
+static void free_mtun(void *p)
+{
+  mtun_t *mt = p;
+  free(mt->cfg);
+  free(mt);
+}
+
+void dp_mgr_destroy(dp_mgr_t **m_p)
+{
+  dp_mgr_t *m = *m_p;
+  if (!m)
+    return;
+  if (m->tunnels) {
+    erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
+    void *v;
+    while (erx_strmap_next(m->tunnels, &it, NULL, &v))
+      teardown(m, v);
+  }
+  erx_strmap_destroy(&m->tunnels, free_mtun);
+  erx_strmap_destroy(&m->socks, NULL);
+  erx_strmap_destroy(&m->ifnames, NULL);
+  dp_seq_store_close(&m->seqs);
+  free(m);
+  *m_p = NULL;
+}

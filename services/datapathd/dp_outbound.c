@@ -1,0 +1,119 @@
+/* Outbound: packets the virtual router routed into a tunnel interface are
+ * checked against the selectors, encapsulated and sent in one sendmmsg. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "ah_codec.h"
+#include "dp_workers.h"
+#include "esp_codec.h"
+#include "ipv4_hdr.h"
+
+#define EVENTS 64
+
+typedef struct out_ctx {
+  uint8_t *in[DP_RAW_BATCH], *out[DP_RAW_BATCH];
+  size_t lens[DP_RAW_BATCH];
+  uint32_t dsts[DP_RAW_BATCH];
+} out_ctx_t;
+
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* One packet: true if it was encapsulated into c->out[k]. */
+static bool encap_one(dp_tunnel_t *t, dp_sa_slot_t *sa, const uint8_t *pkt, size_t n, uint8_t *out, size_t *out_len)
+{
+  size_t total;
+  if (!dp_ipv4_sane(pkt, n, &total)) {
+    DP_INC(t->cout.policy, 1); /* not IPv4 (e.g. IPv6 neighbour discovery): no selector covers it */
+    return false;
+  }
+  uint32_t src = rd32(pkt + 12), dst = rd32(pkt + 16);
+  if (!dp_range_has(&t->local, src) || !dp_range_has(&t->peer, dst)) {
+    DP_INC(t->cout.policy, 1);
+    return false;
+  }
+  uint32_t seq;
+  if (sa->hard_bytes && DP_GET(sa->bytes) + n > sa->hard_bytes)
+    DP_SET(sa->life_state, ERX__DP__SA_LIFE__SA_HARD_EXPIRED);
+  if (DP_GET(sa->life_state) == ERX__DP__SA_LIFE__SA_HARD_EXPIRED ||
+      sa->seq.last >= __atomic_load_n(&sa->seq_reserved, __ATOMIC_ACQUIRE) || !dp_seq_next(&sa->seq, &seq)) {
+    DP_INC(t->cout.other, 1);
+    return false;
+  }
+  bool ok;
+  if (sa->crypto->xf->proto == ERX_PROTO_AH) {
+    dp_ah_outer_t outer = {.src = t->src, .dst = t->dst, .ttl = 64, .id = t->ip_id++};
+    ok = dp_ah_encap(sa->crypto, seq, &outer, pkt, n, out, DP_PKT_MAX, out_len);
+  } else {
+    ok = dp_esp_encap(sa->crypto, seq, pkt, n, out, DP_PKT_MAX, out_len);
+  }
+  if (!ok) {
+    DP_INC(t->cout.other, 1);
+    return false;
+  }
+  DP_INC(sa->packets, 1);
+  DP_INC(sa->bytes, n);
+  return true;
+}
+
+static void drain_tun(dp_tunnel_t *t, out_ctx_t *c)
+{
+  int k = 0;
+  size_t bytes[DP_RAW_BATCH];
+  for (int i = 0; i < DP_RAW_BATCH; i++) {
+    ssize_t n = read(t->tun.fd, c->in[k], DP_PKT_MAX);
+    if (n <= 0)
+      break;
+    DP_INC(t->cout.user_pkts, 1);
+    DP_INC(t->cout.user_octets, (uint64_t)n);
+    if (!t->up || !t->out || !t->sock) {
+      DP_INC(t->cout.other, 1); /* the interface exists, the tunnel is down */
+      continue;
+    }
+    if (!encap_one(t, t->out, c->in[k], (size_t)n, c->out[k], &c->lens[k]))
+      continue;
+    c->dsts[k] = t->dst;
+    bytes[k] = (size_t)n;
+    k++;
+  }
+  if (k == 0)
+    return;
+  int sent = dp_raw_send(&t->sock->raw, (const uint8_t *const *)c->out, c->lens, c->dsts, k);
+  if (sent < 0)
+    sent = 0;
+  uint64_t octets = 0;
+  for (int i = 0; i < sent; i++)
+    octets += bytes[i];
+  DP_INC(t->cout.acc_pkts, (uint64_t)sent);
+  DP_INC(t->cout.acc_octets, octets);
+  DP_INC(t->cout.other, (uint64_t)(k - sent));
+}
+
+void *dp_outbound_main(void *arg)
+{
+  dp_table_t *tbl = arg;
+  out_ctx_t c;
+  uint8_t *mem = malloc((size_t)2 * DP_RAW_BATCH * DP_PKT_MAX);
+  if (!mem)
+    abort();
+  for (int i = 0; i < DP_RAW_BATCH; i++) {
+    c.in[i] = mem + (size_t)i * DP_PKT_MAX;
+    c.out[i] = mem + (size_t)(DP_RAW_BATCH + i) * DP_PKT_MAX;
+  }
+  struct epoll_event ev[EVENTS];
+  while (!__atomic_load_n(&tbl->stopping, __ATOMIC_ACQUIRE)) {
+    int n = epoll_wait(tbl->ep_out, ev, EVENTS, -1);
+    if (n < 0 && errno != EINTR)
+      break;
+    dp_table_rdlock(tbl);
+    for (int i = 0; i < n; i++) {
+      dp_tunnel_t *t = dp_slots_get(&tbl->tunnels, ev[i].data.u64);
+      if (t)
+        drain_tun(t, &c);
+    }
+    dp_table_unlock(tbl);
+  }
+  free(mem);
+  return NULL;
+}

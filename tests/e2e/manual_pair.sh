@@ -1,0 +1,81 @@
+# shellcheck shell=bash disable=SC2034 # sourced by the e2e tests and bench/
+# Two erx-ipsec routers, host1 and host2, in namespaces of their own joined
+# by a veth link (192.0.2.1 <-> 192.0.2.2), each with a protected "LAN"
+# address on its loopback, and manual tunnels between them configured only
+# through erxsh.  Needs tests/e2e/lib.sh sourced first.
+
+# keys: lab values, one per direction (A->B is B's inbound)
+KEY_ENC_AB=00112233445566778899aabbccddeeff
+KEY_AUTH_AB=0102030405060708090a0b0c0d0e0f1011121314
+KEY_ENC_BA=ffeeddccbbaa99887766554433221100
+KEY_AUTH_BA=1413121110090807060504030201000f0e0d0c0b
+
+# pair_up: namespaces, link and routers; sets NSA NSB RA RB
+pair_up() {
+  NSA="" NSB=""
+  netns_new NSA a
+  netns_new NSB b
+  link "$NSA" 192.0.2.1/24 "$NSB" 192.0.2.2/24
+  ip netns exec "$NSA" ping -c 1 -W 2 192.0.2.2 >/dev/null || fail "no connectivity between the namespaces"
+  RA=$(start_router host1 --netns "$NSA")
+  RB=$(start_router host2 --netns "$NSB")
+}
+
+# keys_for XF DIR: the hex key words of session-key-DIR for transform XF on
+# host1 (DIR in|out); host2 uses the other direction's keys.
+keys_for() {
+  local xf=$1 enc auth
+  if [ "$2" = ab ]; then enc=$KEY_ENC_AB auth=$KEY_AUTH_AB; else enc=$KEY_ENC_BA auth=$KEY_AUTH_BA; fi
+  case $xf in
+    ah-hmac-sha) echo "$auth" ;;
+    ah-hmac-md5) echo "${auth:0:32}" ;;
+    esp-aes128-hmac-sha) echo "$enc $auth" ;;
+    esp-aes128-gcm) echo "${enc}01020304" ;;
+    esp-3des-hmac-sha) echo "${enc}${enc:0:16} $auth" ;;
+    *) fail "keys_for: no lab keys for $xf" ;;
+  esac
+}
+
+# manual_tunnel DIR NAME XF SPI_OUT SPI_IN SRC DST LAN_LOCAL LAN_PEER ADDR MTU OUT_DIR
+# configures one manual tunnel on the router in DIR.  OUT_DIR is ab when
+# this router is host1 (its outbound keys are the A->B keys), ba otherwise.
+manual_tunnel() {
+  local dir=$1 name=$2 xf=$3 spi_out=$4 spi_in=$5 src=$6 dst=$7 lan_l=$8 lan_p=$9 addr=${10} mtu=${11} od=${12}
+  local id_dir=ba
+  [ "$od" = ab ] || id_dir=ab
+  "$ERXSH" --dir "$dir" -c 'configure terminal' \
+    -c "ipsec transform-set ts-$name $xf" \
+    -c "interface tunnel ipsec:$name" \
+    -c "ip address $addr 255.255.255.252" \
+    -c "tunnel transform-set ts-$name" \
+    -c 'tunnel signaling manual' \
+    -c "tunnel source $src" \
+    -c "tunnel destination $dst" \
+    -c "tunnel local-identity address $lan_l" \
+    -c "tunnel peer-identity address $lan_p" \
+    -c "tunnel mtu $mtu" \
+    -c "tunnel session-key-outbound $xf $spi_out $(keys_for "$xf" "$od")" \
+    -c "tunnel session-key-inbound $xf $spi_in $(keys_for "$xf" "$id_dir")" >"$TMP/cfg-$name.out" ||
+    fail "router $dir refused tunnel $name: $(grep -B1 '%' "$TMP/cfg-$name.out" | head -n 4)"
+}
+
+# pair_tunnel NAME XF SPI_AB SPI_BA LAN_A LAN_B ADDR_A ADDR_B MTU: the same
+# tunnel on both routers, LAN addresses put on each router's loopback.
+pair_tunnel() {
+  local name=$1 xf=$2 spi_ab=$3 spi_ba=$4 lan_a=$5 lan_b=$6 addr_a=$7 addr_b=$8 mtu=$9
+  ip -n "$NSA" addr add "$lan_a/32" dev lo 2>/dev/null || true
+  ip -n "$NSB" addr add "$lan_b/32" dev lo 2>/dev/null || true
+  manual_tunnel "$RA" "$name" "$xf" "$spi_ab" "$spi_ba" 192.0.2.1 192.0.2.2 "$lan_a" "$lan_b" "$addr_a" "$mtu" ab
+  manual_tunnel "$RB" "$name" "$xf" "$spi_ba" "$spi_ab" 192.0.2.2 192.0.2.1 "$lan_b" "$lan_a" "$addr_b" "$mtu" ba
+}
+
+# wait_up DIR NAME: until the tunnel is up on that router (10 s)
+wait_up() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" 2>/dev/null | grep -q 'Operational state: *up' && return 0
+    sleep 0.1
+  done
+  "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" >&2 || true
+  fail "tunnel $2 on $1 did not come up"
+}
