@@ -73,7 +73,7 @@ grep -q "1001 tunnels are configured" "$TMP/out" || fail "smaller-licence refusa
 
 # --- the licence survives a restart of every service
 "$ROUTER" stop --dir "$r" >/dev/null
-"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null || fail "router did not restart"
+"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" --netns "erx$$-r-host1" >/dev/null || fail "router did not restart"
 [ "$(maximum)" = 2000 ] || fail "licence lost across restarts"
 [ "$(in_use)" = 1001 ] || fail "count after restart: $(in_use)"
 
@@ -101,7 +101,7 @@ grep -q "Maximum tunnels: *2000" "$TMP/show310" || fail "5000 licence on erx-310
 "$ERXSH" --dir "$r" -c 'show configuration' > "$TMP/config.before"
 "$ROUTER" stop --dir "$r" >/dev/null
 rm "$r/state/license"
-"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null || fail "router did not restart"
+"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" --netns "erx$$-r-host1" >/dev/null || fail "router did not restart"
 for _ in $(seq 50); do "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' | grep -q "Blocked by licence" && break; sleep 0.1; done
 "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' > "$TMP/show"
 grep -q "Blocked by licence: *992 tunnels" "$TMP/show" || fail "blocked count: $(cat "$TMP/show")"

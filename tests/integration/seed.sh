@@ -35,13 +35,13 @@ diff -u "$TMP/after" "$TMP/after2" || fail "show configuration does not round-tr
 # a configuration whose master key is gone is not silently started empty
 "$ROUTER" stop --dir "$r" >/dev/null
 mv "$r/state/master.key" "$TMP/master.key.away"
-if "$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null; then
+if "$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" --netns "erx$$-r-host1" >/dev/null; then
   fail "configd started without the master key of its configuration"
 fi
 grep -q "no master.key" "$r/log/configd.log" || fail "no clear message about the missing master key"
 "$ROUTER" stop --dir "$r" >/dev/null
 mv "$TMP/master.key.away" "$r/state/master.key"
-"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" >/dev/null || fail "configd did not start with its master key back"
+"$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" --netns "erx$$-r-host1" >/dev/null || fail "configd did not start with its master key back"
 "$ERXSH" --dir "$r" -c 'show configuration' > "$TMP/after3"
 diff -u "$TMP/after" "$TMP/after3" || fail "configuration changed across the missing-master-key episode"
 echo "seed: ok"
