@@ -37,11 +37,13 @@ void cfg_sb_puts(cfg_strbuf_t *b, const char *s);
 void cfg_sb_free(cfg_strbuf_t *b);
 
 struct cfg_lic; /* licensed's client (cfg_license.h) */
+struct cfg_dp;  /* datapathd's client (cfg_dp.h) */
 
 typedef struct cli_exec {
   cfg_model_t *model;
   const erx_masker_t *masker;
   struct cfg_lic *lic;      /* NULL only in in-process tests: no licence checks */
+  struct cfg_dp *dp;        /* NULL only in in-process tests: the data path is not running */
   erx_strmap_t *admitted;   /* "vr/name" -> "" or refusal: this request's batch admission (may be NULL) */
   cfg_ctx_t ctx;            /* in: before the line; handlers change it to move between modes */
   cfg_strbuf_t out;         /* the line's output */

@@ -3,42 +3,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clone_sub.h"
-#include "ctl_client.h"
+#include "ctl_call_guard.h"
 #include "endpoints.h"
 #include "license.pb-c.h"
 #include "log.h"
 #include "strmap.h"
 
 /* Long enough for a loaded licensed, short enough that a hung one does not
- * freeze the CLI for long (configd's loop waits for the answer; after an
- * unanswered call licensed is not asked again for LIC_QUIET_MS). */
+ * freeze the CLI for long (configd's loop waits for the answer).  An
+ * unanswered call blocks configd's loop for LIC_CALL_MS; a burst of creations
+ * must not pay that once per line while licensed is gone (nor keep configd
+ * from answering licensed's snapshot request when it returns): licensed is
+ * not asked again for LIC_QUIET_MS. */
 #define LIC_CALL_MS 1000
+#define LIC_QUIET_MS 2000
 
 struct cfg_lic {
   erx_clone_sub_t *sub;
-  erx_ctl_client_t *ctl;
+  erx_ctl_guard_t *ctl;
   erx_strmap_t *blocked; /* "vr/name" of tunnels licensed blocks */
   cfg_lic_view_t view;
   bool have_state; /* the mirror holds licensed's state... */
   bool fresh;      /* ...and licensed is alive (a re-snapshot of unchanged state fires no on_set) */
   bool went_silent; /* licensed was synchronised, then stopped answering */
-  int64_t quiet_until; /* after an unanswered call: do not wait on licensed again before this (ms) */
 };
-
-/* An unanswered call blocks configd's loop for LIC_CALL_MS; a burst of
- * creations must not pay that once per line while licensed is gone (nor keep
- * configd from answering licensed's snapshot request when it returns). */
-#define LIC_QUIET_MS 2000
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void update_known(cfg_lic_t *l)
 {
@@ -94,7 +84,7 @@ static void on_sync(void *arg, bool synced)
   l->fresh = synced;
   l->went_silent = !synced;
   if (synced)
-    l->quiet_until = 0;
+    erx_ctl_guard_reset(l->ctl);
   update_known(l);
   /* licensed silent: new tunnels are refused at once rather than after a wait */
   if (synced)
@@ -116,7 +106,7 @@ cfg_lic_t *cfg_lic_new(erx_bus_t *bus)
   static const erx_clone_sub_cbs_t cbs = {.on_set = on_set, .on_del = on_del, .on_sync = on_sync};
   l->blocked = erx_strmap_new();
   l->sub = erx_clone_sub_new(bus, "lic", pub, snap, "lic.", &cbs, l);
-  l->ctl = erx_ctl_client_new(ctl);
+  l->ctl = erx_ctl_guard_new(ctl, "licensed", LIC_CALL_MS, LIC_QUIET_MS);
   if (!l->blocked || !l->sub || !l->ctl) {
     cfg_lic_destroy(&l);
     return NULL;
@@ -130,7 +120,7 @@ void cfg_lic_destroy(cfg_lic_t **l_p)
   if (!l)
     return;
   erx_clone_sub_destroy(&l->sub);
-  erx_ctl_client_destroy(&l->ctl);
+  erx_ctl_guard_destroy(&l->ctl);
   erx_strmap_destroy(&l->blocked, NULL);
   free(l);
   *l_p = NULL;
@@ -141,24 +131,17 @@ static const char unavailable[] = "licence service unavailable (licensed is not 
 /* One request to licensed; NULL (and why) if it did not answer properly. */
 static erx_env_t *call(cfg_lic_t *l, const ProtobufCMessage *body, char *why, size_t whylen)
 {
-  char err[320];
-  if (now_ms() < l->quiet_until) {
+  erx_env_t *rep;
+  switch (erx_ctl_guard_call(l->ctl, body, &rep, why, whylen)) {
+  case ERX_GUARD_REPLY:
+    return rep;
+  case ERX_GUARD_ERROR:
+    return NULL; /* why: "licensed: <text>" */
+  case ERX_GUARD_SILENT:
+  default:
     snprintf(why, whylen, "%s", unavailable);
     return NULL;
   }
-  erx_env_t *rep = erx_ctl_call(l->ctl, body, LIC_CALL_MS, err, sizeof err);
-  if (!rep) {
-    LOG_WARN("licensed: %s; not asking again for %d ms", err, LIC_QUIET_MS);
-    l->quiet_until = now_ms() + LIC_QUIET_MS;
-    snprintf(why, whylen, "%s", unavailable);
-    return NULL;
-  }
-  if (rep->body_case == ERX__BUS__ENVELOPE__BODY_ERROR) {
-    snprintf(why, whylen, "licensed: %s", rep->error->text);
-    erx_env_free(rep);
-    return NULL;
-  }
-  return rep;
 }
 
 int cfg_lic_admit(cfg_lic_t *l, const char *vr, const char *name, char *why, size_t whylen)

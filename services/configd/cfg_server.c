@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cfg_admit_batch.h"
+#include "cfg_dp.h"
 #include "cfg_exec.h"
 #include "cfg_license.h"
 #include "cfg_publish.h"
@@ -31,6 +32,7 @@ struct cfg_server {
   cfg_store_t *store;
   erx_masker_t *masker;
   cfg_lic_t *lic;
+  cfg_dp_t *dp;
   erx_clone_pub_t *pub;
   erx_ctl_t *ctl;
   pending_t *pending;
@@ -173,7 +175,8 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
   cfg_batch_t batch;
   cfg_batch_prepare(&batch, s->cli, s->model, s->lic, ctx.vr, rq->lines, rq->n_lines);
   for (size_t i = 0; i < rq->n_lines; i++) {
-    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .admitted = batch.verdicts, .ctx = ctx};
+    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .dp = s->dp,
+                    .admitted = batch.verdicts, .ctx = ctx};
     char *journal = NULL;
     cfg_ctx_t jctx;
     int rc = cfg_cli_exec(s->cli, &x, rq->lines[i], &journal, &jctx);
@@ -361,6 +364,9 @@ cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
   s->lic = cfg_lic_new(bus);
   if (!s->lic)
     goto fail;
+  s->dp = cfg_dp_new(bus);
+  if (!s->dp)
+    goto fail;
   s->ctl = erx_ctl_new(bus, ctl_ep, "configd", on_request, s);
   if (!s->ctl)
     goto fail;
@@ -381,6 +387,7 @@ void cfg_server_destroy(cfg_server_t **s_p)
     protobuf_c_message_free_unpacked(&s->pending[i].reply->base, NULL);
   free(s->pending);
   erx_ctl_destroy(&s->ctl);
+  cfg_dp_destroy(&s->dp);
   cfg_lic_destroy(&s->lic);
   erx_clone_pub_destroy(&s->pub);
   cfg_store_close(&s->store);

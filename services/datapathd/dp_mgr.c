@@ -185,8 +185,14 @@ static int tun_in_ns(void *arg)
   }
   char alias[DP_NAME_MAX + 8];
   snprintf(alias, sizeof alias, "ipsec:%s", t->name);
-  if (dp_tun_open(&t->tun, t->ifname, a->err, a->errlen) != 0)
-    return -1;
+  /* After a kill -9 the kernel removes the dead process's device a moment
+   * later; wait for that (up to 1 s) rather than for the next retry. */
+  int tries = 0;
+  while (dp_tun_open(&t->tun, t->ifname, a->err, a->errlen) != 0) {
+    if (errno != EBUSY || ++tries > 100)
+      return -1;
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+  }
   disable_ipv6(t->ifname);
   if (dp_tun_configure(&t->tun, addr, mask, a->cfg->mtu ? a->cfg->mtu : 1500, alias, a->err, a->errlen) != 0)
     goto fail;

@@ -43,7 +43,11 @@ static bool encap_one(dp_tunnel_t *t, dp_sa_slot_t *sa, const uint8_t *pkt, size
   }
   bool ok;
   if (sa->crypto->xf->proto == ERX_PROTO_AH) {
-    dp_ah_outer_t outer = {.src = t->src, .dst = t->dst, .ttl = 64, .id = t->ip_id++};
+    /* never 0: with IP_HDRINCL the kernel replaces a zero ID with its own,
+     * after we computed the ICV over it */
+    if (++t->ip_id == 0)
+      t->ip_id = 1;
+    dp_ah_outer_t outer = {.src = t->src, .dst = t->dst, .ttl = 64, .id = t->ip_id};
     ok = dp_ah_encap(sa->crypto, seq, &outer, pkt, n, out, DP_PKT_MAX, out_len);
   } else {
     ok = dp_esp_encap(sa->crypto, seq, pkt, n, out, DP_PKT_MAX, out_len);

@@ -33,8 +33,10 @@ int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen)
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
   if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
-    snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(errno));
+    int e = errno;
+    snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(e));
     close(fd);
+    errno = e; /* EBUSY: a device of that name is still being torn down */
     return -1;
   }
   t->fd = fd;

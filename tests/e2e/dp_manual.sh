@@ -84,10 +84,12 @@ echo "dp_manual: a replayed packet and two tampered packets were dropped and cou
 # MTU 1400: 1372 bytes of ICMP payload fit, 1373 do not (DF set)
 ip netns exec "$NSA" ping -q -c 1 -W 1 -M do -s 1372 -I 203.0.113.1 203.0.113.2 >/dev/null ||
   fail "a 1400-byte packet did not cross a tunnel with mtu 1400"
-if ip netns exec "$NSA" ping -q -c 1 -W 1 -M do -s 1373 -I 203.0.113.1 203.0.113.2 >"$TMP/mtu.out" 2>&1; then
+before=$(counter "$RA" esp out_user)
+if ip netns exec "$NSA" ping -c 1 -W 1 -M do -s 1373 -I 203.0.113.1 203.0.113.2 >"$TMP/mtu.out" 2>&1; then
   fail "a 1401-byte packet with DF crossed a tunnel with mtu 1400"
 fi
 grep -qi 'too long\|mtu' "$TMP/mtu.out" || fail "no 'message too long' for a packet above the tunnel MTU: $(cat "$TMP/mtu.out")"
+[ "$(counter "$RA" esp out_user)" -eq "$before" ] || fail "a packet above the tunnel MTU reached the tunnel"
 ip netns exec "$NSA" ping -q -c 2 -W 1 -s 3000 -I 203.0.113.1 203.0.113.2 >/dev/null ||
   fail "a 3028-byte packet without DF was not fragmented into the tunnel"
 echo "dp_manual: the tunnel MTU (1400) is honoured"

@@ -1,10 +1,12 @@
 /* show commands (exec mode, and from every configuration mode). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cfg_check.h"
+#include "cfg_dp.h"
 #include "cfg_license.h"
 #include "cfg_tunnel_check.h"
 #include "cfg_writer.h"
@@ -135,7 +137,61 @@ static bool blocked(const cli_exec_t *x, const cfg_tunnel_t *t)
   return x->lic && cfg_lic_blocked(x->lic, t->vr, t->name);
 }
 
-static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t)
+/* "ipsec:NAME", or "VR:ipsec:NAME" outside the default virtual router */
+static void tunnel_label(const char *vr, const char *name, char *buf, size_t cap)
+{
+  if (strcmp(vr, CFG_DEFAULT_VR) == 0)
+    snprintf(buf, cap, "ipsec:%s", name);
+  else
+    snprintf(buf, cap, "%s:ipsec:%s", vr, name);
+}
+
+/* What datapathd published about t; NULL if it is not running or does not hold t. */
+static const cfg_dp_tunnel_t *dp_state(const cli_exec_t *x, const cfg_tunnel_t *t)
+{
+  return x->dp ? cfg_dp_tunnel(x->dp, t->vr, t->name) : NULL;
+}
+
+static bool oper_up(const cli_exec_t *x, const cfg_tunnel_t *t)
+{
+  const cfg_dp_tunnel_t *st = dp_state(x, t);
+  return st && st->up;
+}
+
+/* One StatsRequest per show command: NULL if datapathd did not answer. */
+static erx_env_t *dp_stats(cli_exec_t *x, const char *vr, const char *name)
+{
+  char why[320];
+  return x->dp ? cfg_dp_stats(x->dp, vr, name, why, sizeof why) : NULL;
+}
+
+static void counters(cli_exec_t *x, const Erx__Dp__StatsReply *stats, const Erx__Dp__TunnelCounters *c)
+{
+  if (!stats) {
+    cfg_out(x, "  Counters: unavailable (datapathd is not running)\n");
+    return;
+  }
+  if (!c) {
+    cfg_out(x, "  Counters: none (the data path does not hold this tunnel)\n");
+    return;
+  }
+  cfg_out(x,
+          "  Inbound:  user %" PRIu64 " packets %" PRIu64 " octets, accepted %" PRIu64 " packets %" PRIu64
+          " octets\n",
+          c->in_user_packets, c->in_user_octets, c->in_accepted_packets, c->in_accepted_octets);
+  cfg_out(x,
+          "            errors: auth %" PRIu64 ", replay %" PRIu64 ", policy %" PRIu64 ", decrypt %" PRIu64
+          ", pad %" PRIu64 ", other %" PRIu64 "\n",
+          c->in_auth_errors, c->in_replay_errors, c->in_policy_errors, c->in_decrypt_errors, c->in_pad_errors,
+          c->in_other_errors);
+  cfg_out(x,
+          "  Outbound: user %" PRIu64 " packets %" PRIu64 " octets, accepted %" PRIu64 " packets %" PRIu64
+          " octets\n",
+          c->out_user_packets, c->out_user_octets, c->out_accepted_packets, c->out_accepted_octets);
+  cfg_out(x, "            errors: policy %" PRIu64 ", other %" PRIu64 "\n", c->out_policy_errors, c->out_other_errors);
+}
+
+static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Dp__StatsReply *stats)
 {
   const cfg_model_t *m = x->model;
   char a1[ERX_ADDR_STRLEN], a2[ERX_ADDR_STRLEN];
@@ -171,11 +227,38 @@ static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t)
   if (t->out.set && (xf = erx_transform_by_id(t->out.xf)))
     cfg_out(x, "  Outbound manual SA:         spi %u %s\n", t->out.spi, xf->keyword);
   cfg_out(x, "  Administrative state:       %s\n", blocked(x, t) ? "blocked by licence" : "enabled");
-  cfg_out(x, "  Operational state:          down\n");
+  /* the published state; before the first snapshot, the stats reply's */
+  const cfg_dp_tunnel_t *st = dp_state(x, t);
+  const Erx__Dp__TunnelCounters *c = stats ? cfg_dp_counters(stats, t->vr, t->name) : NULL;
+  bool dp_known = (x->dp && cfg_dp_synced(x->dp)) || stats;
+  bool up = false;
+  const char *reason = "", *ifname = "";
+  if (st) {
+    up = st->up;
+    reason = st->reason;
+    ifname = st->ifname;
+  } else if (c && !(x->dp && cfg_dp_synced(x->dp))) {
+    up = c->up;
+    reason = c->reason;
+    ifname = c->ifname;
+  }
+  cfg_out(x, "  Operational state:          %s\n", up ? "up" : "down");
+  if (ifname[0])
+    cfg_out(x, "  Interface:                  %s\n", ifname);
   for (size_t i = 0; i < np; i++)
     cfg_out(x, "  Configuration incomplete:   %s\n", problems[i]);
-  if (np == 0)
-    cfg_out(x, "  Down because:               no SA yet (the IKE and data-path services are not running)\n");
+  if (!up && np == 0) {
+    if (reason[0])
+      cfg_out(x, "  Down because:               %s\n", reason);
+    else if (blocked(x, t))
+      cfg_out(x, "  Down because:               blocked by licence\n");
+    else if (dp_known)
+      cfg_out(x, "  Down because:               not set up by the data path yet\n");
+    else
+      cfg_out(x, "  Down because:               no SA yet (the data-path service datapathd is not running)\n");
+  }
+  if (np == 0) /* an incomplete tunnel carries nothing */
+    counters(x, stats, c);
 }
 
 static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
@@ -186,20 +269,23 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     only += 6;
   bool detail = cli_has(a, "detail");
   if (cli_has(a, "summary")) {
-    size_t total = erx_strmap_count(m->tunnels), nblocked = 0;
+    size_t total = erx_strmap_count(m->tunnels), nblocked = 0, nup = 0;
     erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
     void *v;
-    while (erx_strmap_next(m->tunnels, &it, NULL, &v))
+    while (erx_strmap_next(m->tunnels, &it, NULL, &v)) {
       nblocked += blocked(x, v);
+      nup += oper_up(x, v);
+    }
     cfg_out(x, "Total tunnels: %zu\n", total);
     cfg_out(x, "Administrative state: %zu enabled, 0 disabled, %zu blocked by licence\n", total - nblocked, nblocked);
-    cfg_out(x, "Operational state: 0 up, %zu down, 0 not-present\n", total);
+    cfg_out(x, "Operational state: %zu up, %zu down, 0 not-present\n", nup, total - nup);
     return 0;
   }
   if (only && !cfg_tunnel_get(m, x->ctx.vr, only))
     return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", only, x->ctx.vr);
   size_t n;
   const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
+  erx_env_t *stats = detail && n ? dp_stats(x, only ? x->ctx.vr : NULL, only) : NULL;
   if (!detail)
     cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", "Tunnel", "Type", "Transport", "Source", "Destination",
             "Transform set", "State");
@@ -208,19 +294,17 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     if (only && (strcmp(t->name, only) != 0 || strcmp(t->vr, x->ctx.vr) != 0))
       continue;
     if (detail) {
-      tunnel_detail(x, t);
+      tunnel_detail(x, t, stats ? stats->dp_stats_reply : NULL);
       continue;
     }
     char name[CFG_NAME_MAX + CFG_VR_NAME_MAX + 8];
-    if (strcmp(t->vr, CFG_DEFAULT_VR) == 0)
-      snprintf(name, sizeof name, "ipsec:%s", t->name);
-    else
-      snprintf(name, sizeof name, "%s:ipsec:%s", t->vr, t->name);
+    tunnel_label(t->vr, t->name, name, sizeof name);
     cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", name,
             t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL ? "manual" : "signaled", t->transport_vr,
             ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-",
-            blocked(x, t) ? "blocked" : "down");
+            oper_up(x, t) ? "up" : blocked(x, t) ? "blocked" : "down");
   }
+  erx_env_free(stats);
   free(keys);
   return 0;
 }
@@ -259,12 +343,90 @@ static int h_show_license(cli_exec_t *x, const cli_args_t *a)
   return 0;
 }
 
-static int h_not_running(cli_exec_t *x, const cli_args_t *a)
+static int h_show_ike_sa(cli_exec_t *x, const cli_args_t *a)
 {
-  if (cli_has(a, "ike-sa"))
-    cfg_out(x, "%% The IKE service (iked) is not running: no IKE SAs\n");
-  else
+  cfg_out(x, "%% The IKE service (iked) is not running: no IKE SAs\n");
+  return 0;
+}
+
+/* by tunnel (vr, name), inbound before outbound, then SPI */
+static int sa_order(const void *pa, const void *pb)
+{
+  const Erx__Dp__SaInfo *a = *(const Erx__Dp__SaInfo *const *)pa, *b = *(const Erx__Dp__SaInfo *const *)pb;
+  int c = strcmp(a->vr, b->vr);
+  if (!c)
+    c = strcmp(a->tunnel, b->tunnel);
+  if (!c)
+    c = (int)b->inbound - (int)a->inbound;
+  if (!c)
+    c = a->spi < b->spi ? -1 : a->spi > b->spi;
+  return c;
+}
+
+/* "manual", "expired", or what is left of each limit: "<s>s/<kb>KB", "<s>s"
+ * or "<kb>KB", with " (rekey)" once the soft lifetime has passed */
+static void life_left(const Erx__Dp__SaInfo *sa, char *buf, size_t cap)
+{
+  if (sa->manual) {
+    snprintf(buf, cap, "manual");
+    return;
+  }
+  if (sa->life == ERX__DP__SA_LIFE__SA_HARD_EXPIRED) {
+    snprintf(buf, cap, "expired");
+    return;
+  }
+  if (!sa->life_s && !sa->life_kb) {
+    snprintf(buf, cap, "no limit");
+    return;
+  }
+  char s[16] = "", kb[32] = "";
+  if (sa->life_s)
+    snprintf(s, sizeof s, "%us", sa->life_s > sa->age_s ? sa->life_s - sa->age_s : 0);
+  uint64_t used_kb = sa->bytes / 1024;
+  if (sa->life_kb)
+    snprintf(kb, sizeof kb, "%" PRIu64 "KB", sa->life_kb > used_kb ? sa->life_kb - used_kb : 0);
+  snprintf(buf, cap, "%s%s%s%s", s, s[0] && kb[0] ? "/" : "", kb,
+           sa->life == ERX__DP__SA_LIFE__SA_SOFT_EXPIRED ? " (rekey)" : "");
+}
+
+static int h_show_sa(cli_exec_t *x, const cli_args_t *a)
+{
+  erx_env_t *rep = dp_stats(x, NULL, NULL);
+  if (!rep) {
     cfg_out(x, "%% The data path (datapathd) is not running: no IPsec SAs\n");
+    return 0;
+  }
+  const Erx__Dp__StatsReply *r = rep->dp_stats_reply;
+  const Erx__Dp__SaInfo **sas = NULL;
+  if (r->n_sas) {
+    sas = malloc(r->n_sas * sizeof *sas);
+    if (!sas) {
+      erx_env_free(rep);
+      return cfg_err(x, "out of memory");
+    }
+    memcpy(sas, r->sas, r->n_sas * sizeof *sas);
+    qsort(sas, r->n_sas, sizeof *sas, sa_order);
+    cfg_out(x, "%-28s %-3s %-23s %-22s %10s %12s %8s %-24s %13s %11s\n", "Tunnel", "Dir", "SPI", "Transform",
+            "Packets", "Bytes", "Age", "Lifetime left", "Replay errors", "Auth errors");
+  } else {
+    cfg_out(x, "No IPsec SAs\n");
+  }
+  for (size_t i = 0; i < r->n_sas; i++) {
+    const Erx__Dp__SaInfo *sa = sas[i];
+    char name[CFG_NAME_MAX + CFG_VR_NAME_MAX + 8], spi[32], age[16], life[48];
+    tunnel_label(sa->vr, sa->tunnel, name, sizeof name);
+    snprintf(spi, sizeof spi, "%u (0x%08x)", sa->spi, sa->spi);
+    snprintf(age, sizeof age, "%us", sa->age_s);
+    life_left(sa, life, sizeof life);
+    const erx_transform_info_t *xf = erx_transform_by_id(sa->transform);
+    cfg_out(x, "%-28s %-3s %-23s %-22s %10" PRIu64 " %12" PRIu64 " %8s %-24s %13" PRIu64 " %11" PRIu64 "\n", name,
+            sa->inbound ? "in" : "out", spi, xf ? xf->keyword : "?", sa->packets, sa->bytes, age, life,
+            sa->replay_errors, sa->auth_errors);
+  }
+  if (r->unknown_spi_packets)
+    cfg_out(x, "IPsec packets for no SA of this router: %" PRIu64 "\n", r->unknown_spi_packets);
+  free(sas);
+  erx_env_free(rep);
   return 0;
 }
 
@@ -280,8 +442,8 @@ static const cli_cmd_t exec_cmds[] = {
      "ike-policy-rule=IKE policy rules"},
     {"show ipsec tunnel [ipsec:NAME$tunnel-name] [detail]", h_show_tunnel, 0, "tunnel=IPsec tunnels"},
     {"show ipsec tunnel summary", h_show_tunnel, 0, NULL},
-    {"show ipsec ike-sa", h_not_running, 0, NULL},
-    {"show ipsec sa", h_not_running, 0, NULL},
+    {"show ipsec ike-sa", h_show_ike_sa, 0, NULL},
+    {"show ipsec sa", h_show_sa, 0, NULL},
     {"show license ipsec-tunnels", h_show_license, 0, "license=Licences"},
     {"show virtual-router", h_show_vr, 0, "virtual-router=Virtual routers"},
 };

@@ -42,7 +42,7 @@ void harness_fini(harness_t *h)
 
 int harness_run(harness_t *h, const char *line)
 {
-  cli_exec_t x = {.model = h->model, .masker = h->masker, .ctx = h->ctx};
+  cli_exec_t x = {.model = h->model, .masker = h->masker, .dp = h->dp, .ctx = h->ctx};
   char *journal = NULL;
   cfg_ctx_t jctx;
   int rc = cfg_cli_exec(h->cli, &x, line, &journal, &jctx);

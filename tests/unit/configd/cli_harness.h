@@ -7,6 +7,7 @@ typedef struct harness {
   cfg_cli_t *cli;
   cfg_model_t *model;
   erx_masker_t *masker;
+  struct cfg_dp *dp; /* datapathd's client for the show commands (NULL: none) */
   cfg_ctx_t ctx;
   char dir[64];
   char *last_out; /* output of the last line */
