@@ -3,6 +3,8 @@
  *   0: dp_esp_decap, esp-aes128-hmac-sha (AES-CBC + HMAC-SHA1-96)
  *   1: dp_esp_decap, esp-aes128-gcm
  *   2: dp_ah_decap,  ah-hmac-sha (pkt starts at the outer IPv4 header)
+ *   3: dp_udp_decap (RFC 3948, pkt starts at the UDP header), then the ESP
+ *      packet it finds through selector 0's decoder
  * Keys are fixed so a crash reproduces.  Oracle: an accepted packet yields
  * an inner IPv4 packet no longer than the input, with a sane header.
  *
@@ -18,6 +20,7 @@
 #include "ah_codec.h"
 #include "esp_codec.h"
 #include "ipv4_hdr.h"
+#include "udp_encap.h"
 
 #define SPI 0x1000u
 
@@ -86,11 +89,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   static uint8_t out[65536 + 64];
   if (size < 1)
     return 0;
-  unsigned k = data[0] % 3;
+  unsigned k = data[0] % 4;
   const uint8_t *pkt = data + 1;
   size_t len = size - 1, out_len = 0, total;
   uint32_t seq = 0;
   const char *why = NULL;
+  if (k == 3) {
+    const uint8_t *esp = NULL;
+    size_t esp_len = 0;
+    uint16_t sport, dport;
+    dp_udp_kind_t kind = dp_udp_decap(pkt, len, &esp, &esp_len, &sport, &dport, &why);
+    if (kind == DP_UDP_MALFORMED && !why)
+      abort();
+    if (kind != DP_UDP_ESP)
+      return 0;
+    if (esp < pkt + DP_UDP_HDR || esp + esp_len > pkt + len || esp_len < 8)
+      abort();
+    pkt = esp;
+    len = esp_len;
+    k = 0;
+  }
   dp_drop_t r = k < 2 ? dp_esp_decap(sas[k], pkt, len, out, sizeof out, &out_len, &seq, &why)
                       : dp_ah_decap(sas[k], pkt, len, out, sizeof out, &out_len, &seq, &why);
   if (r == DP_OK) {

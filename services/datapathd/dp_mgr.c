@@ -269,7 +269,7 @@ static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__Sessio
   dp_sa_t *c = dp_sa_new(xf, k->spi, k->enc_key.data, k->enc_key.len, k->auth_key.data, k->auth_key.len, why,
                          sizeof why);
   if (!c) {
-    snprintf(err, errlen, "%s manual SA spi %" PRIu32 " (%s): %s", inbound ? "inbound" : "outbound", k->spi,
+    snprintf(err, errlen, "%s manual SA spi %" PRIu32 " (%s): %.120s", inbound ? "inbound" : "outbound", k->spi,
              xf->keyword, why);
     return NULL;
   }
@@ -290,7 +290,7 @@ static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__Sessio
     uint32_t last = dp_seq_store_get(m->seqs, t->key, k->spi);
     uint32_t reserve = last > UINT32_MAX - DP_SEQ_BLOCK ? UINT32_MAX : last + DP_SEQ_BLOCK;
     if (dp_seq_store_set(m->seqs, t->key, k->spi, reserve, why, sizeof why) != 0) {
-      snprintf(err, errlen, "cannot reserve outbound sequence numbers: %s", why);
+      snprintf(err, errlen, "cannot reserve outbound sequence numbers: %.140s", why);
       sa_free(sa);
       return NULL;
     }

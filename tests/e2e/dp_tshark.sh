@@ -79,66 +79,107 @@ ws_auth() {
     *) fail "ws_auth: $1" ;;
   esac
 }
-# sa_uat XF SPI SRC DST KEYDIR: one esp_sa record with the keys_for words
+# sa_uat XF SPI SRC DST KEYDIR [wrong]: one esp_sa record with the keys_for
+# words; "wrong" flips the low bit of the encryption key's first byte
 sa_uat() {
   local xf=$1 spi=$2 src=$3 dst=$4 enc auth
   read -r enc auth <<<"$(keys_for "$xf" "$5")"
   [ "$xf" = esp-aes128-gcm ] && auth=""
+  [ "${6:-}" = wrong ] && enc=$(printf '%02x' $((16#${enc:0:2} ^ 1)))${enc:2}
   printf 'uat:esp_sa:"IPv4","%s","%s","0x%08x","%s","0x%s","%s","%s"' "$src" "$dst" "$spi" \
     "$(ws_enc "$xf")" "$enc" "$(ws_auth "$xf")" "${auth:+0x$auth}"
 }
-esp_opts() { # [WRONG_SPI]: the options for tshark; WRONG_SPI gets a corrupted key
-  local spec t xf sab sba o
+# esp_opts [WRONG_SPI]: tshark's options in WS_OPTS, every ESP SA of TUNNELS
+# in the SA table, WRONG_SPI's with a wrong key
+esp_opts() {
+  local spec xf sab sba o spi src dst kd
   WS_OPTS=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE
     -o esp.do_esp_sequence_analysis:TRUE -o ip.check_checksum:TRUE)
   for spec in "${TUNNELS[@]}"; do
-    read -r t xf sab sba _ <<<"$spec"
+    read -r _ xf sab sba _ <<<"$spec"
     [[ $xf == esp-* ]] || continue
     for o in "$sab 192.0.2.1 192.0.2.2 ab" "$sba 192.0.2.2 192.0.2.1 ba"; do
       read -r spi src dst kd <<<"$o"
-      rec=$(sa_uat "$xf" "$spi" "$src" "$dst" "$kd")
-      # a wrong key: the first key byte's low bit flipped
-      if [ "${1:-}" = "$spi" ]; then
-        local k=${rec#*\",\"0x} # from the encryption key on
-        rec="${rec%%\",\"0x"$k"}\",\"0x$(printf '%02x' $((16#${k:0:2} ^ 1)))${k:2}"
-      fi
-      WS_OPTS+=(-o "$rec")
+      WS_OPTS+=(-o "$(sa_uat "$xf" "$spi" "$src" "$dst" "$kd" "$([ "${1:-}" = "$spi" ] && echo wrong)")")
     done
   done
+  # one pass over the capture for check_all; ip.src/ip.dst, last
+  # occurrence: the inner header once ESP is opened
+  ws -T fields -E occurrence=l -e frame.number -e esp.spi -e ah.spi -e ip.src -e ip.dst \
+    -e icmp.type -e esp.icv_good >"$TMP/fields"
 }
 ws() { tshark -n -r "$cap" "${WS_OPTS[@]}" "$@" 2>"$TMP/tshark.err" || fail "tshark: $(cat "$TMP/tshark.err")"; }
 
-# check_sa PROTO SPI LAN_SRC LAN_DST: every packet of that SA carries ICMP
-# between the protected addresses, echo requests and replies both present
-# (PINGS of each), and for ESP the ICV checks out.  Prints why not, else nothing.
-check_sa() {
-  local proto=$1 spi=$2 src=$3 dst=$4 n bad req rep
-  n=$(ws -Y "$proto.spi == $spi" | wc -l)
-  [ "$n" -gt 0 ] || { echo "no $proto packet with spi $spi in the capture"; return; }
-  # ip.src/ip.dst last occurrence: the inner header
-  bad=$(ws -Y "$proto.spi == $spi" -T fields -E occurrence=l -e frame.number -e ip.src -e ip.dst -e icmp.type |
-    awk -v s="$src" -v d="$dst" '$2 != s || $3 != d || ($4 != 0 && $4 != 8)' | head -n 3)
-  [ -z "$bad" ] || { echo "$proto spi $spi: packets without ICMP $src -> $dst inside (frame, inner src, dst, icmp type): $bad"; return; }
-  req=$(ws -Y "$proto.spi == $spi && icmp.type == 8" | wc -l)
-  rep=$(ws -Y "$proto.spi == $spi && icmp.type == 0" | wc -l)
-  [ "$req" -ge "$PINGS" ] && [ "$rep" -ge "$PINGS" ] ||
-    { echo "$proto spi $spi: $req echo requests and $rep replies inside, expected $PINGS of each"; return; }
-  if [ "$proto" = esp ]; then
-    bad=$(ws -Y "esp.spi == $spi && !(esp.icv_good == 1)" | head -n 3)
-    [ -z "$bad" ] || echo "esp spi $spi: ICV not verified good: $bad"
-  fi
-}
-
+# check_all: from esp_opts's pass over the capture, per SA: every packet
+# carries ICMP between the tunnel's protected addresses, echo requests and
+# replies both present (PINGS of each), and for ESP the ICV checks out.
+# Prints what is wrong, else nothing.
 check_all() {
-  local spec t xf sab sba la lb proto
+  local spec t xf sab sba la lb proto o spi src dst
   for spec in "${TUNNELS[@]}"; do
     read -r t xf sab sba la lb _ <<<"$spec"
     proto=esp
     [[ $xf == ah-* ]] && proto=ah
-    check_sa "$proto" "$sab" "$la" "$lb"
-    check_sa "$proto" "$sba" "$lb" "$la"
+    for o in "$sab $la $lb" "$sba $lb $la"; do
+      read -r spi src dst <<<"$o"
+      awk -F '\t' -v p="$proto" -v spi="$(printf '0x%08x' "$spi")" -v d="$spi" -v s="$src" -v t="$dst" -v n="$PINGS" '
+        (p == "esp" ? $2 : $3) != spi { next }
+        { pkts++ }
+        $4 != s || $5 != t || ($6 != 0 && $6 != 8) {
+          if (bad++ < 3) what = what sprintf(" frame %s: inner %s -> %s icmp type \"%s\";", $1, $4, $5, $6)
+          next
+        }
+        p == "esp" && $7 != 1 { if (icv++ < 3) frames = frames " " $1 }
+        $6 == 8 { req++ } $6 == 0 { rep++ }
+        END {
+          if (!pkts) { printf "no %s packet with spi %s in the capture\n", p, d; exit }
+          if (bad) printf "%s spi %s: %d of %d packets without ICMP %s -> %s inside:%s\n", p, d, bad, pkts, s, t, what
+          if (icv) printf "%s spi %s: %d packets whose ICV is not good (frames%s)\n", p, d, icv, frames
+          if (req < n || rep < n) printf "%s spi %s: %d echo requests and %d replies inside, expected %d of each\n", p, d, req, rep, n
+        }' "$TMP/fields"
+    done
   done
 }
+
+# Wireshark does not check AH's ICV: recompute HMAC-SHA1-96 over every AH
+# packet of the capture (RFC 4302 3.3.3.1: TOS, flags and fragment offset,
+# TTL and checksum zeroed, the ICV field zeroed) with the lab keys
+ah_icv_check() { # SPI=KEYHEX ... < pcap
+  python3 -c '
+import hashlib, hmac, struct, sys
+keys = {int(a.split("=")[0]): bytes.fromhex(a.split("=")[1]) for a in sys.argv[1:]}
+d = sys.stdin.buffer.read()
+link = struct.unpack("<I", d[20:24])[0]
+off, n, bad = 24, 0, []
+while off + 16 <= len(d):
+    incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+    pkt, off = d[off + 16:off + 16 + incl], off + 16 + incl
+    n += 1
+    ip = pkt[14:] if link == 1 else pkt
+    if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 51:
+        continue
+    ihl = (ip[0] & 15) * 4
+    ip = ip[:struct.unpack("!H", ip[2:4])[0]]
+    ah = ip[ihl:]
+    alen = (ah[1] + 2) * 4
+    spi, seq = struct.unpack("!II", ah[4:12])
+    h = bytearray(ip[:ihl])
+    for i in (1, 6, 7, 8, 10, 11):
+        h[i] = 0
+    msg = bytes(h) + ah[:12] + bytes(alen - 12) + ip[ihl + alen:]
+    if spi not in keys or hmac.new(keys[spi], msg, hashlib.sha1).digest()[:12] != ah[12:alen]:
+        bad.append("AH packet %d (spi %d seq %d, IP id 0x%04x)" % (n, spi, seq, struct.unpack("!H", ip[4:6])[0]))
+print("; ".join(bad))
+' "$@"
+}
+for spec in "${TUNNELS[@]}"; do
+  read -r t xf sab sba _ <<<"$spec"
+  [ "$xf" = ah-hmac-sha ] || continue
+  tshark -n -r "$cap" -Y ah -F pcap -w "$TMP/ah.pcap" 2>/dev/null || fail "tshark could not extract the AH packets"
+  bad=$(ah_icv_check "$sab=$(keys_for "$xf" ab)" "$sba=$(keys_for "$xf" ba)" <"$TMP/ah.pcap")
+  [ -z "$bad" ] || fail "AH packets on the wire whose ICV does not verify with the lab keys: $bad"
+done
+echo "dp_tshark: every AH packet's ICV verifies with the lab keys"
 
 esp_opts
 problems=$(check_all)
@@ -160,7 +201,7 @@ for wrong in 1002 2001; do
   esp_opts "$wrong"
   problems=$(check_all)
   [[ $problems == *"spi $wrong"* ]] || fail "with a wrong key for spi $wrong the checks still pass"
-  echo "dp_tshark: control, wrong key for spi $wrong: ${problems:0:200}"
+  echo "dp_tshark: control, wrong key for spi $wrong: ${problems%%$'\n'*}"
 done
 echo "dp_tshark: with a wrong key the same checks fail"
 echo "dp_tshark: ok"
