@@ -23,3 +23,7 @@ trap '"$src/deploy/erx-router" stop --dir "$tmp/r2" >/dev/null 2>&1 || true; rm 
 "$ERX_BIN/erxsh" --dir "$tmp/r2" -c 'configure terminal' \
   -c "license ipsec-tunnels $("$ERX_BIN/erx-license-mint" --tunnels 5000 --id BENCH 2>/dev/null)" >/dev/null
 "$ERX_BIN/lic-admit-bench" --dir "$tmp/r2" --count 2000
+
+# data path: iperf3 through manual ESP tunnels between two routers in
+# network namespaces, against plain veth and openssl speed (root, iperf3)
+"$here/dp_throughput.sh"

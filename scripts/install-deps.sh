@@ -10,6 +10,7 @@ PACKAGES=(
   libcriterion-dev libedit-dev
   clang libclang-rt-14-dev
   iproute2 iputils-ping procps python3 tmux docker-compose
+  tshark iperf3
 )
 
 installed() {
@@ -31,5 +32,9 @@ if ((EUID != 0)); then
   SUDO=(sudo)
 fi
 echo "install-deps: installing ${missing[*]}"
+# answered up front so that apt-get never asks: no setuid dumpcap (the e2e
+# tests capture as root), no iperf3 daemon (the benchmark starts its own)
+printf '%s\n' 'wireshark-common wireshark-common/install-setuid boolean false' \
+  'iperf3 iperf3/start_daemon boolean false' | "${SUDO[@]}" debconf-set-selections
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
