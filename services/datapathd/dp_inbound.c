@@ -10,6 +10,7 @@
 #include "dp_workers.h"
 #include "esp_codec.h"
 #include "ipv4_hdr.h"
+#include "tcp_gso.h"
 
 #define EVENTS 64
 
@@ -75,7 +76,10 @@ static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len
     drop(t, sa, DP_DROP_POLICY);
     return;
   }
-  if (write(t->tun.fd, c->inner, ilen) != (ssize_t)ilen) {
+  /* with a virtio-net header, an all-zero one (no offload) in front */
+  const uint8_t *w = t->tun.vnet ? c->inner - DP_VNET_HDR_LEN : c->inner;
+  size_t wlen = t->tun.vnet ? ilen + DP_VNET_HDR_LEN : ilen;
+  if (write(t->tun.fd, w, wlen) != (ssize_t)wlen) {
     drop(t, sa, DP_DROP_OTHER); /* the interface is down or its queue is full */
     return;
   }
@@ -102,12 +106,13 @@ void *dp_inbound_main(void *arg)
 {
   dp_table_t *tbl = arg;
   in_ctx_t c;
-  uint8_t *mem = malloc((size_t)(DP_RAW_BATCH + 1) * DP_PKT_MAX);
+  uint8_t *mem = calloc((size_t)(DP_RAW_BATCH + 1) * DP_PKT_MAX + DP_VNET_HDR_LEN, 1);
   if (!mem)
     abort();
   for (int i = 0; i < DP_RAW_BATCH; i++)
     c.pkt[i] = mem + (size_t)i * DP_PKT_MAX;
-  c.inner = mem + (size_t)DP_RAW_BATCH * DP_PKT_MAX;
+  /* room for a (zeroed) virtio-net header in front of every inner packet */
+  c.inner = mem + (size_t)DP_RAW_BATCH * DP_PKT_MAX + DP_VNET_HDR_LEN;
   struct epoll_event ev[EVENTS];
   while (!__atomic_load_n(&tbl->stopping, __ATOMIC_ACQUIRE)) {
     int n = epoll_wait(tbl->ep_in, ev, EVENTS, -1);

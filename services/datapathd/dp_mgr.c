@@ -188,7 +188,7 @@ static int tun_in_ns(void *arg)
   /* After a kill -9 the kernel removes the dead process's device a moment
    * later; wait for that (up to 1 s) rather than for the next retry. */
   int tries = 0;
-  while (dp_tun_open(&t->tun, t->ifname, a->err, a->errlen) != 0) {
+  while (dp_tun_open_offload(&t->tun, t->ifname, a->err, a->errlen) != 0) {
     if (errno != EBUSY || ++tries > 100)
       return -1;
     nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);

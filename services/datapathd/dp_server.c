@@ -88,6 +88,16 @@ static void publish_sa(void *arg, const dp_tunnel_t *t, const dp_sa_slot_t *sa, 
 
 /* ---- configd's tunnels ---- */
 
+/* Through a zero timeout, not event_active: libevent runs events activated
+ * while it runs active events in the same pass, and the loop would not look
+ * at its sockets (Ping, snapshots) until every tunnel is built. */
+static void schedule_work(dp_server_t *s)
+{
+  static const struct timeval now = {0, 0};
+  if (!evtimer_pending(s->ev_work, NULL))
+    evtimer_add(s->ev_work, &now);
+}
+
 static void queue(dp_server_t *s, const char *key, pending_t *pe)
 {
   void *old = NULL;
@@ -97,7 +107,7 @@ static void queue(dp_server_t *s, const char *key, pending_t *pe)
   }
   if (old)
     free_pending(old);
-  event_active(s->ev_work, 0, 0);
+  schedule_work(s);
 }
 
 static void on_cfg_set(void *arg, const char *topic, const char *key, const ProtobufCMessage *body)
@@ -130,9 +140,12 @@ static void on_cfg_del(void *arg, const char *topic, const char *key)
   queue(s, key, pe);
 }
 
+/* Ready once configd's configuration is here; the interfaces are built in
+ * the background (5,000 take seconds, and nobody should wait on that to
+ * talk to the router). */
 static void maybe_ready(dp_server_t *s)
 {
-  if (s->synced_once && erx_strmap_count(s->pending) == 0) {
+  if (s->synced_once) {
     erx_ctl_set_starting(s->ctl, false);
     if (s->ev_start)
       event_del(s->ev_start);
@@ -195,7 +208,7 @@ static void on_work(evutil_socket_t fd, short what, void *arg)
   }
   free(keys);
   if (erx_strmap_count(s->pending) > 0)
-    event_active(s->ev_work, 0, 0);
+    schedule_work(s);
   else
     maybe_ready(s);
 }
@@ -353,7 +366,7 @@ dp_server_t *dp_server_new(erx_bus_t *bus, dp_table_t *tbl, const dp_server_opts
   s->mgr = dp_mgr_new(tbl, &mo, err, sizeof err);
   s->pending = erx_strmap_new();
   struct event_base *base = erx_bus_base(bus);
-  s->ev_work = event_new(base, -1, 0, on_work, s);
+  s->ev_work = evtimer_new(base, on_work, s);
   s->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, s);
   s->ev_start = evtimer_new(base, on_start_wait, s);
   if (!s->mgr || !s->pending || !s->ev_work || !s->ev_tick || !s->ev_start)
@@ -371,8 +384,6 @@ dp_server_t *dp_server_new(erx_bus_t *bus, dp_table_t *tbl, const dp_server_opts
   s->ctl = s->pub ? erx_ctl_new(bus, ctl_ep, "datapathd", on_request, s) : NULL;
   if (!s->ctl)
     goto fail;
-  /* ready once configd's tunnels are built: a restart must not look done
-   * before the interfaces are back */
   erx_ctl_set_starting(s->ctl, true);
   static const erx_clone_sub_cbs_t cbs = {.on_set = on_cfg_set, .on_del = on_cfg_del, .on_sync = on_cfg_sync};
   s->cfg = erx_clone_sub_new(bus, "cfg", cfg_pub, cfg_snap, "cfg.tunnel", &cbs, s);

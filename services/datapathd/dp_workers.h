@@ -10,6 +10,8 @@
 
 /* the largest tunnel MTU (9000) plus room for the outer headers */
 #define DP_PKT_MAX 9216
+/* a TSO read: virtio-net header + a 64 KB IPv4 packet */
+#define DP_TSO_MAX (65536 + 64)
 
 typedef struct dp_workers {
   pthread_t out, in;

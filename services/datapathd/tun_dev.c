@@ -16,7 +16,7 @@
 /* the kernel's IFALIASZ (include/linux/if.h), not in the uapi headers */
 #define DP_IFALIASZ 256
 
-int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen)
+static int tun_open(dp_tun_t *t, const char *name, bool offload, char *err, size_t errlen)
 {
   memset(t, 0, sizeof *t);
   t->fd = -1;
@@ -30,7 +30,7 @@ int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen)
     return -1;
   }
   struct ifreq ifr = {0};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
   if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
     int e = errno;
@@ -39,10 +39,28 @@ int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen)
     errno = e; /* EBUSY: a device of that name is still being torn down */
     return -1;
   }
+  if (offload && ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) != 0) {
+    int e = errno;
+    snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", name, strerror(e));
+    close(fd);
+    errno = e;
+    return -1;
+  }
   t->fd = fd;
+  t->vnet = offload;
   snprintf(t->name, sizeof t->name, "%s", ifr.ifr_name);
   t->ifindex = (int)if_nametoindex(t->name);
   return 0;
+}
+
+int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen)
+{
+  return tun_open(t, name, false, err, errlen);
+}
+
+int dp_tun_open_offload(dp_tun_t *t, const char *name, char *err, size_t errlen)
+{
+  return tun_open(t, name, true, err, errlen);
 }
 
 static int ifreq_ioctl(unsigned long req, struct ifreq *ifr, const char *what, char *err, size_t errlen)

@@ -7,14 +7,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 typedef struct dp_tun {
   int fd; /* non-blocking; one packet per read/write */
   char name[IFNAMSIZ];
   int ifindex;
+  bool vnet; /* every read and write starts with a virtio-net header (tcp_gso.h) */
 } dp_tun_t;
 
-/* Creates (or attaches to) the TUN device name.  0, or -1 with err. */
+/* Creates (or attaches to) the TUN device name.  0, or -1 with err (errno
+ * kept: EBUSY while a device of that name is still being removed). */
 int dp_tun_open(dp_tun_t *t, const char *name, char *err, size_t errlen);
+/* The same with a virtio-net header and TCP segmentation offload: the kernel
+ * hands over TCP packets of up to 64 KB, and may leave checksums to us. */
+int dp_tun_open_offload(dp_tun_t *t, const char *name, char *err, size_t errlen);
 /* addr/mask host order; addr 0 = no address.  Brings the device up. */
 int dp_tun_configure(const dp_tun_t *t, uint32_t addr, uint32_t mask, unsigned mtu, const char *alias, char *err,
                      size_t errlen);
