@@ -3,6 +3,7 @@
  * window update, the selectors, then the tunnel interface. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ typedef struct in_ctx {
   size_t lens[DP_RAW_BATCH];
   uint32_t srcs[DP_RAW_BATCH];
   int64_t now_ms;
+  dp_gro_t gro;       /* segments of one flow waiting to be written as one */
+  dp_tunnel_t *gro_t; /* whose */
 } in_ctx_t;
 
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
@@ -31,6 +34,47 @@ static void drop(dp_tunnel_t *t, dp_sa_slot_t *sa, dp_drop_t why)
     DP_INC(sa->replay_err, 1);
   else if (why == DP_DROP_AUTH)
     DP_INC(sa->auth_err, 1);
+}
+
+static void written(dp_tunnel_t *t, const uint8_t *w, size_t wlen, unsigned pkts, size_t octets)
+{
+  if (write(t->tun.fd, w, wlen) != (ssize_t)wlen) {
+    DP_INC(t->cin.drop[DP_DROP_OTHER], pkts); /* the interface is down or its queue is full */
+    return;
+  }
+  DP_INC(t->cin.acc_pkts, pkts);
+  DP_INC(t->cin.acc_octets, octets);
+}
+
+static void gro_flush(in_ctx_t *c)
+{
+  if (!c->gro.len)
+    return;
+  size_t wlen, octets = c->gro.orig_bytes;
+  unsigned pkts = c->gro.count;
+  const uint8_t *w = dp_gro_finish(&c->gro, &wlen);
+  written(c->gro_t, w, wlen, pkts, octets);
+}
+
+/* To the tunnel interface: joined to the held segments when it continues
+ * them, else after them. */
+static void deliver(in_ctx_t *c, dp_tunnel_t *t, uint8_t *inner, size_t ilen)
+{
+  if (!t->tun.vnet) {
+    written(t, inner, ilen, 1, ilen);
+    return;
+  }
+  if (c->gro_t == t && dp_gro_add(&c->gro, inner, ilen))
+    return;
+  gro_flush(c);
+  if (dp_gro_start(&c->gro, inner, ilen)) {
+    c->gro_t = t;
+    return;
+  }
+  /* alone, behind an all-zero virtio-net header (no offload) */
+  uint8_t *w = inner - DP_VNET_HDR_LEN;
+  memset(w, 0, DP_VNET_HDR_LEN);
+  written(t, w, ilen + DP_VNET_HDR_LEN, 1, ilen);
 }
 
 static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len, in_ctx_t *c)
@@ -76,22 +120,13 @@ static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len
     drop(t, sa, DP_DROP_POLICY);
     return;
   }
-  /* with a virtio-net header, an all-zero one (no offload) in front */
-  const uint8_t *w = t->tun.vnet ? c->inner - DP_VNET_HDR_LEN : c->inner;
-  size_t wlen = t->tun.vnet ? ilen + DP_VNET_HDR_LEN : ilen;
-  if (write(t->tun.fd, w, wlen) != (ssize_t)wlen) {
-    drop(t, sa, DP_DROP_OTHER); /* the interface is down or its queue is full */
-    return;
-  }
-  DP_INC(t->cin.acc_pkts, 1);
-  DP_INC(t->cin.acc_octets, ilen);
   DP_INC(sa->packets, 1);
   DP_INC(sa->bytes, ilen);
   DP_SET(sa->last_ms, c->now_ms);
   if (sa->hard_bytes && DP_GET(sa->bytes) >= sa->hard_bytes)
     DP_SET(sa->life_state, ERX__DP__SA_LIFE__SA_HARD_EXPIRED);
+  deliver(c, t, c->inner, ilen);
 }
-
 static void drain_sock(dp_table_t *tbl, dp_rawsock_t *s, in_ctx_t *c)
 {
   int n = dp_raw_recv(&s->raw, c->pkt, DP_PKT_MAX, c->lens, c->srcs, DP_RAW_BATCH);
@@ -100,6 +135,7 @@ static void drain_sock(dp_table_t *tbl, dp_rawsock_t *s, in_ctx_t *c)
   c->now_ms = dp_wall_ms();
   for (int i = 0; i < n; i++)
     one(tbl, s, c->pkt[i], c->lens[i], c);
+  gro_flush(c); /* nothing is held across batches (or the read lock) */
 }
 
 void *dp_inbound_main(void *arg)
@@ -113,6 +149,10 @@ void *dp_inbound_main(void *arg)
     c.pkt[i] = mem + (size_t)i * DP_PKT_MAX;
   /* room for a (zeroed) virtio-net header in front of every inner packet */
   c.inner = mem + (size_t)DP_RAW_BATCH * DP_PKT_MAX + DP_VNET_HDR_LEN;
+  c.gro = (dp_gro_t){.buf = malloc(DP_VNET_HDR_LEN + 65535), .cap = 65535};
+  c.gro_t = NULL;
+  if (!c.gro.buf)
+    abort();
   struct epoll_event ev[EVENTS];
   while (!__atomic_load_n(&tbl->stopping, __ATOMIC_ACQUIRE)) {
     int n = epoll_wait(tbl->ep_in, ev, EVENTS, -1);
@@ -126,6 +166,7 @@ void *dp_inbound_main(void *arg)
     }
     dp_table_unlock(tbl);
   }
+  free(c.gro.buf);
   free(mem);
   return NULL;
 }

@@ -35,3 +35,28 @@ typedef bool (*dp_seg_fn)(void *arg, const uint8_t *seg, size_t len);
  * emitted, or -1 with *why for a packet that is not a sane IPv4/TCP one. */
 int dp_tso_segment(const uint8_t *pkt, size_t len, unsigned mss, uint8_t *scratch, size_t scratch_cap, dp_seg_fn emit,
                    void *arg, const char **why);
+
+/* Receive coalescing, the reverse: consecutive in-order TCP segments of one
+ * flow (decrypted from one batch) join into a single packet written to the
+ * TUN device with a GSO virtio-net header, so the virtual router's TCP stack
+ * also runs once per 64 KB.  Only plain data segments join: same addresses,
+ * ports, TTL/TOS/DF, ACK number and options, sequence numbers that follow,
+ * all of the first segment's size but the last; SYN/FIN/RST/URG never. */
+typedef struct dp_gro {
+  uint8_t *buf;        /* DP_VNET_HDR_LEN bytes of room, then the packet */
+  size_t cap;          /* bytes the packet may grow to (≤ 65535) */
+  size_t len;          /* packet bytes held, 0 = nothing held */
+  size_t orig_bytes;   /* sum of the joined packets' lengths (counters) */
+  unsigned count, mss, hdrs;
+  uint32_t next_seq;
+  bool closed;         /* a short or PSH segment ended the run */
+} dp_gro_t;
+
+/* Starts holding pkt (the holder must be empty).  False if pkt is not a
+ * segment that others could join: the caller sends it alone. */
+bool dp_gro_start(dp_gro_t *g, const uint8_t *pkt, size_t len);
+/* Appends pkt's payload if it continues the held packet. */
+bool dp_gro_add(dp_gro_t *g, const uint8_t *pkt, size_t len);
+/* Fixes the held packet's headers, writes the virtio-net header in front and
+ * returns what to write (header included); the holder is emptied. */
+const uint8_t *dp_gro_finish(dp_gro_t *g, size_t *wlen);

@@ -144,3 +144,106 @@ Test(gso, partial_checksums_are_completed)
             h.csum_offset == 16);
   cr_assert_not(dp_vnet_parse(raw, 9, &h));
 }
+
+/* Receive side: the segments of a super-packet join back into it, with a
+ * GSO header the kernel accepts; anything that does not continue the flow
+ * is refused and left for the caller to write alone. */
+typedef struct {
+  dp_gro_t *g;
+  int joined, started;
+} rejoin_t;
+
+static bool rejoin(void *arg, const uint8_t *seg, size_t len)
+{
+  rejoin_t *r = arg;
+  if (dp_gro_add(r->g, seg, len))
+    r->joined++;
+  else if (dp_gro_start(r->g, seg, len))
+    r->started++;
+  return true;
+}
+
+Test(gro, segments_join_back_into_the_super_packet)
+{
+  static uint8_t pkt[70000], scratch[9216], gbuf[10 + 65535];
+  dp_gro_t g = {.buf = gbuf, .cap = 65535};
+  const size_t payload = 60000, mss = 1348;
+  size_t len = make_super(pkt, payload, 0x18); /* ACK PSH */
+  rejoin_t r = {&g, 0, 0};
+  const char *why;
+  int n = dp_tso_segment(pkt, len, mss, scratch, sizeof scratch, rejoin, &r, &why);
+  cr_assert_eq(r.started, 1);
+  cr_assert_eq(r.joined, n - 1);
+  cr_assert_eq(g.count, (unsigned)n);
+  size_t wlen;
+  const uint8_t *w = dp_gro_finish(&g, &wlen);
+  cr_assert_eq(wlen, 10 + len);
+  cr_assert_eq(w[0], 1, "NEEDS_CSUM");
+  cr_assert_eq(w[1], 1, "GSO_TCPV4");
+  cr_assert_eq(w[2] | w[3] << 8, 52);
+  cr_assert_eq(w[4] | w[5] << 8, (int)mss);
+  cr_assert_eq(w[6] | w[7] << 8, 20);
+  cr_assert_eq(w[8] | w[9] << 8, 16);
+  const uint8_t *p = w + 10;
+  cr_assert_eq((size_t)(p[2] << 8 | p[3]), len);
+  cr_assert_eq(sum16(p, 20, 0), 0xffff, "IP checksum");
+  cr_assert_eq(p[33], 0x18, "PSH from the last segment");
+  cr_assert_eq(memcmp(p + 52, pkt + 52, payload), 0);
+  /* the partial checksum completes to a valid one */
+  static uint8_t copy[70000];
+  memcpy(copy, p, len);
+  cr_assert(dp_csum_complete(copy, len, 20, 16));
+  cr_assert(tcp_ok(copy, len));
+  cr_assert_eq(g.len, 0, "finish empties the holder");
+}
+
+Test(gro, only_continuations_join)
+{
+  static uint8_t a[2000], b[2000], gbuf[10 + 65535];
+  dp_gro_t g = {.buf = gbuf, .cap = 65535};
+  size_t la = make_super(a, 1000, 0x10);
+  cr_assert(dp_gro_start(&g, a, la));
+  cr_assert_not(dp_gro_start(&g, a, la), "the holder is busy");
+  size_t lb = make_super(b, 1000, 0x10);
+  cr_assert_not(dp_gro_add(&g, b, lb), "same sequence number: not a continuation");
+  uint32_t seq = 0xfffff000u + 1000;
+  b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16), b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
+  b[15] ^= 1; /* another destination */
+  cr_assert_not(dp_gro_add(&g, b, lb));
+  b[15] ^= 1;
+  b[33] = 0x11; /* FIN */
+  cr_assert_not(dp_gro_add(&g, b, lb));
+  b[33] = 0x10;
+  b[44] ^= 0xff; /* options differ (e.g. another timestamp) */
+  cr_assert_not(dp_gro_add(&g, b, lb));
+  b[44] ^= 0xff;
+  size_t lbig = make_super(b, 1001, 0x10); /* larger than the first segment */
+  b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16), b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
+  cr_assert_not(dp_gro_add(&g, b, lbig));
+  size_t lshort = make_super(b, 500, 0x10);
+  b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16), b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
+  cr_assert(dp_gro_add(&g, b, lshort), "a shorter segment ends the run");
+  cr_assert_not(dp_gro_add(&g, b, lshort), "nothing joins after a short segment");
+  size_t wlen;
+  dp_gro_finish(&g, &wlen);
+  cr_assert_eq(wlen, 10 + la + 500);
+  /* ICMP, a SYN, a fragment and a packet without payload are never held */
+  uint8_t icmp[84] = {0x45, 0, 0, 84};
+  icmp[9] = 1;
+  cr_assert_not(dp_gro_start(&g, icmp, sizeof icmp));
+  la = make_super(a, 10, 0x02);
+  cr_assert_not(dp_gro_start(&g, a, la));
+  la = make_super(a, 10, 0x10);
+  a[6] |= 0x20;
+  cr_assert_not(dp_gro_start(&g, a, la));
+  la = make_super(a, 0, 0x10);
+  cr_assert_not(dp_gro_start(&g, a, la));
+  /* a lone packet is written as it was, behind an all-zero header */
+  la = make_super(a, 10, 0x10);
+  cr_assert(dp_gro_start(&g, a, la));
+  const uint8_t *w = dp_gro_finish(&g, &wlen);
+  cr_assert_eq(wlen, 10 + la);
+  for (int i = 0; i < 10; i++)
+    cr_assert_eq(w[i], 0);
+  cr_assert_eq(memcmp(w + 10, a, la), 0);
+}
