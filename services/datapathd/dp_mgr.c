@@ -1,6 +1,7 @@
 #include "dp_mgr.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ typedef struct mtun {
   dp_tunnel_t t;      /* what the workers see */
   uint8_t *cfg;       /* packed erx.cfg.Tunnel, to rebuild on retry */
   size_t cfg_len;
-  bool retry;         /* down for a reason that may go away by itself */
+  unsigned retry;     /* down for a reason that may go away by itself: ticks until the next try, 0 = none */
 } mtun_t;
 
 struct dp_mgr {
@@ -32,7 +33,6 @@ struct dp_mgr {
   erx_strmap_t *socks;   /* "vr|addr|proto" -> dp_rawsock_t */
   erx_strmap_t *ifnames; /* Linux name -> mtun_t */
   dp_seq_store_t *seqs;
-  unsigned ticks;
 };
 
 static int64_t mono_ms(void)
@@ -157,6 +157,7 @@ typedef struct tun_open {
   const Erx__Cfg__Tunnel *cfg;
   char *err;
   size_t errlen;
+  bool busy;
 } tun_open_t;
 
 /* The tunnels carry IPv4 only; without this the kernel would route its IPv6
@@ -185,13 +186,18 @@ static int tun_in_ns(void *arg)
   }
   char alias[DP_NAME_MAX + 8];
   snprintf(alias, sizeof alias, "ipsec:%s", t->name);
-  /* After a kill -9 the kernel removes the dead process's device a moment
-   * later; wait for that (up to 1 s) rather than for the next retry. */
-  int tries = 0;
-  while (dp_tun_open_offload(&t->tun, t->ifname, a->err, a->errlen) != 0) {
-    if (errno != EBUSY || ++tries > 100)
+  if (t->tun.fd < 0) {
+    /* a persistent device left by the previous datapathd is attached to,
+     * with its address and routes; a new one is made persistent */
+    if (dp_tun_open_offload(&t->tun, t->ifname, a->err, a->errlen) != 0) {
+      a->busy = errno == EBUSY; /* still being removed: try again soon */
       return -1;
-    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    if (dp_tun_set_persist(&t->tun, true, a->err, a->errlen) != 0)
+      goto fail;
+  } else if (dp_tun_set_down(&t->tun, a->err, a->errlen) != 0) {
+    /* reconfigured: down and up again drops the old routes */
+    goto fail;
   }
   disable_ipv6(t->ifname);
   if (dp_tun_configure(&t->tun, addr, mask, a->cfg->mtu ? a->cfg->mtu : 1500, alias, a->err, a->errlen) != 0)
@@ -206,7 +212,7 @@ static int tun_in_ns(void *arg)
       goto fail;
   return 0;
 fail:
-  dp_tun_close(&t->tun);
+  dp_tun_destroy(&t->tun);
   return -1;
 }
 
@@ -233,7 +239,13 @@ static void sa_free(dp_sa_slot_t *sa)
   free(sa);
 }
 
-static void teardown(dp_mgr_t *m, mtun_t *mt)
+typedef enum {
+  KEEP_TUN,    /* rebuilt: the interface stays (reconfigured in place) */
+  CLOSE_TUN,   /* datapathd stops: the interface persists for the next one */
+  DESTROY_TUN, /* the tunnel is gone */
+} tun_fate_t;
+
+static void teardown(dp_mgr_t *m, mtun_t *mt, tun_fate_t fate)
 {
   dp_tunnel_t *t = &mt->t;
   dp_table_wrlock(m->tbl);
@@ -252,9 +264,10 @@ static void teardown(dp_mgr_t *m, mtun_t *mt)
   sa_free(in);
   sa_free(out);
   sock_put(m, s);
-  if (t->tun.fd >= 0)
+  if (fate == CLOSE_TUN)
     dp_tun_close(&t->tun);
-  t->tun.fd = -1;
+  else if (fate == DESTROY_TUN)
+    dp_tun_destroy(&t->tun);
 }
 
 static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__SessionKey *k, bool inbound, char *err,
@@ -316,7 +329,7 @@ static bool endpoint_addr(const Erx__Cfg__Endpoint *ep, const char *what, uint32
 static void set_down(mtun_t *mt, bool retry, const char *why)
 {
   snprintf(mt->t.reason, sizeof mt->t.reason, "%s", why);
-  mt->retry = retry;
+  mt->retry = retry ? RETRY_TICKS : 0;
 }
 
 /* Everything the tunnel needs beyond its interface; false with t->reason. */
@@ -387,7 +400,7 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
     return false;
   }
   t->reason[0] = 0;
-  mt->retry = false;
+  mt->retry = 0;
   if (m->o.on_sa) {
     m->o.on_sa(m->o.arg, t, in, false);
     m->o.on_sa(m->o.arg, t, out, false);
@@ -398,7 +411,7 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
 static void build(dp_mgr_t *m, mtun_t *mt)
 {
   dp_tunnel_t *t = &mt->t;
-  teardown(m, mt);
+  teardown(m, mt, KEEP_TUN);
   Erx__Cfg__Tunnel *cfg = erx__cfg__tunnel__unpack(NULL, mt->cfg_len, mt->cfg);
   char err[DP_REASON_MAX];
   if (!cfg) {
@@ -416,12 +429,13 @@ static void build(dp_mgr_t *m, mtun_t *mt)
     goto out;
   }
   char buf[96];
-  tun_open_t a = {mt, cfg, err, sizeof err};
+  tun_open_t a = {mt, cfg, err, sizeof err, false};
   if (dp_netns_run(ns_of(m, t->vr, buf, sizeof buf), tun_in_ns, &a, err, sizeof err) != 0) {
     char msg[DP_REASON_MAX];
     snprintf(msg, sizeof msg, "interface %s: %.150s", t->ifname, err);
     set_down(mt, true, msg);
-    t->tun.fd = -1;
+    if (a.busy)
+      mt->retry = 1;
     goto out;
   }
   if (!bring_up(m, mt, cfg)) {
@@ -488,11 +502,71 @@ void dp_mgr_del(dp_mgr_t *m, const char *vr, const char *name)
   mtun_t *mt = erx_strmap_del(m->tunnels, key);
   if (!mt)
     return;
-  teardown(m, mt);
+  teardown(m, mt, DESTROY_TUN); /* fd ioctls: no need to be in its namespace */
   erx_strmap_del(m->ifnames, mt->t.ifname);
   LOG_INFO("tunnel ipsec:%s (vr %s): removed", mt->t.name, mt->t.vr);
   free(mt->cfg);
   free(mt);
+}
+
+/* ---- interfaces left by an earlier datapathd for tunnels now gone ---- */
+
+typedef struct sweep {
+  dp_mgr_t *m;
+  unsigned removed;
+} sweep_t;
+
+static bool ours(const char *name)
+{
+  if (strncmp(name, "ipsec", 5) != 0 || strlen(name) != 13)
+    return false;
+  for (const char *p = name + 5; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+      return false;
+  return true;
+}
+
+static int sweep_in_ns(void *arg)
+{
+  sweep_t *sw = arg;
+  struct if_nameindex *ifs = if_nameindex();
+  if (!ifs)
+    return 0;
+  for (struct if_nameindex *i = ifs; i->if_index; i++) {
+    if (!ours(i->if_name) || erx_strmap_get(sw->m->ifnames, i->if_name))
+      continue;
+    dp_tun_t tun;
+    char err[160];
+    if (dp_tun_open_offload(&tun, i->if_name, err, sizeof err) != 0)
+      continue;
+    dp_tun_destroy(&tun);
+    sw->removed++;
+  }
+  if_freenameindex(ifs);
+  return 0;
+}
+
+void dp_mgr_sweep(dp_mgr_t *m)
+{
+  erx_strmap_t *vrs = erx_strmap_new();
+  if (!vrs)
+    return;
+  erx_strmap_put(vrs, "default", m, NULL);
+  erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
+  void *v;
+  while (erx_strmap_next(m->tunnels, &it, NULL, &v))
+    erx_strmap_put(vrs, ((mtun_t *)v)->t.vr, m, NULL);
+  sweep_t sw = {m, 0};
+  it = (erx_strmap_iter_t)ERX_STRMAP_ITER_INIT;
+  const char *vr;
+  while (erx_strmap_next(vrs, &it, &vr, &v)) {
+    char buf[96], err[160];
+    if (dp_netns_run(ns_of(m, vr, buf, sizeof buf), sweep_in_ns, &sw, err, sizeof err) < 0)
+      LOG_WARN("virtual router %s: cannot look for stale interfaces: %s", vr, err);
+  }
+  erx_strmap_destroy(&vrs, NULL);
+  if (sw.removed)
+    LOG_NOTICE("removed %u interface(s) of tunnels no longer configured", sw.removed);
 }
 
 /* ---- periodic work ---- */
@@ -528,7 +602,6 @@ static void age(dp_mgr_t *m, dp_tunnel_t *t, dp_sa_slot_t *sa, int64_t now)
 
 void dp_mgr_tick(dp_mgr_t *m)
 {
-  bool retry = ++m->ticks % RETRY_TICKS == 0;
   int64_t now = mono_ms();
   size_t n;
   const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
@@ -540,7 +613,7 @@ void dp_mgr_tick(dp_mgr_t *m)
       age(m, &mt->t, mt->t.in, now);
     if (mt->t.out)
       age(m, &mt->t, mt->t.out, now);
-    if (retry && mt->retry)
+    if (mt->retry && --mt->retry == 0)
       build(m, mt);
   }
   free(keys);
@@ -588,7 +661,7 @@ void dp_mgr_destroy(dp_mgr_t **m_p)
     erx_strmap_iter_t it = ERX_STRMAP_ITER_INIT;
     void *v;
     while (erx_strmap_next(m->tunnels, &it, NULL, &v))
-      teardown(m, v);
+      teardown(m, v, CLOSE_TUN);
   }
   erx_strmap_destroy(&m->tunnels, free_mtun);
   erx_strmap_destroy(&m->socks, NULL);

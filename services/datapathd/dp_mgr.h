@@ -33,6 +33,10 @@ void dp_mgr_del(dp_mgr_t *m, const char *vr, const char *name);
  * (an address not there yet, an SPI held by another tunnel). */
 void dp_mgr_tick(dp_mgr_t *m);
 
+/* Once the configuration is built: removes persistent interfaces that an
+ * earlier datapathd left for tunnels that no longer exist. */
+void dp_mgr_sweep(dp_mgr_t *m);
+
 /* Tunnels in key order ("vr/name"); vr/name filter when not NULL. */
 void dp_mgr_foreach(const dp_mgr_t *m, const char *vr, const char *name,
                     void (*fn)(void *arg, const dp_tunnel_t *t), void *arg);

@@ -41,6 +41,7 @@ struct dp_server {
   erx_strmap_t *pending; /* "vr/name" -> pending_t: configd's latest word per tunnel */
   struct event *ev_work, *ev_tick, *ev_start;
   bool synced_once;
+  bool swept; /* stale interfaces removed after the first build */
 };
 
 static void free_pending(void *p)
@@ -152,6 +153,14 @@ static void maybe_ready(dp_server_t *s)
   }
 }
 
+static void sweep_once(dp_server_t *s)
+{
+  if (s->synced_once && !s->swept && erx_strmap_count(s->pending) == 0) {
+    s->swept = true;
+    dp_mgr_sweep(s->mgr);
+  }
+}
+
 static void on_cfg_sync(void *arg, bool synced)
 {
   dp_server_t *s = arg;
@@ -160,6 +169,7 @@ static void on_cfg_sync(void *arg, bool synced)
     LOG_INFO("configd's configuration received: %zu tunnel(s) to build", erx_strmap_count(s->pending));
   }
   maybe_ready(s);
+  sweep_once(s);
 }
 
 static void apply(dp_server_t *s, const char *key, const pending_t *pe)
@@ -207,10 +217,12 @@ static void on_work(evutil_socket_t fd, short what, void *arg)
     free_pending(erx_strmap_del(s->pending, key));
   }
   free(keys);
-  if (erx_strmap_count(s->pending) > 0)
+  if (erx_strmap_count(s->pending) > 0) {
     schedule_work(s);
-  else
+  } else {
     maybe_ready(s);
+    sweep_once(s);
+  }
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

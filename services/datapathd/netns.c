@@ -6,7 +6,9 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,8 +31,10 @@ bool dp_netns_exists(const char *name)
     return true;
   char path[128];
   snprintf(path, sizeof path, "/run/netns/%s", name);
-  struct stat st;
-  return valid_name(name) && stat(path, &st) == 0;
+  /* a namespace file is a bind mount of nsfs; a plain file of that name is
+   * what is left where the mount did not reach (another mount namespace) */
+  struct statfs fs;
+  return valid_name(name) && statfs(path, &fs) == 0 && fs.f_type == NSFS_MAGIC;
 }
 
 int dp_netns_run(const char *name, int (*fn)(void *arg), void *arg, char *err, size_t errlen)
@@ -98,6 +102,9 @@ int dp_netns_create(const char *name, char *err, size_t errlen)
     snprintf(err, errlen, "bad namespace name '%s'", name);
     return -1;
   }
+  char stale[128];
+  snprintf(stale, sizeof stale, "/run/netns/%s", name);
+  unlink(stale); /* not a namespace (dp_netns_exists said so): ip would refuse to add it */
   char *add[] = {"ip", "netns", "add", (char *)name, NULL};
   char *lo[] = {"ip", "-n", (char *)name, "link", "set", "lo", "up", NULL};
   if (run_ip(add, err, errlen) != 0)

@@ -179,3 +179,30 @@ void dp_tun_close(dp_tun_t *t)
     close(t->fd);
   t->fd = -1;
 }
+
+int dp_tun_set_persist(const dp_tun_t *t, bool on, char *err, size_t errlen)
+{
+  if (ioctl(t->fd, TUNSETPERSIST, (unsigned long)on) != 0) {
+    snprintf(err, errlen, "TUNSETPERSIST %s: %s", t->name, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int dp_tun_set_down(const dp_tun_t *t, char *err, size_t errlen)
+{
+  struct ifreq ifr = {0};
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+  if (ifreq_ioctl(SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS", err, errlen) != 0)
+    return -1;
+  ifr.ifr_flags &= ~IFF_UP;
+  return ifreq_ioctl(SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS", err, errlen);
+}
+
+void dp_tun_destroy(dp_tun_t *t)
+{
+  char err[128];
+  if (t->fd >= 0)
+    dp_tun_set_persist(t, false, err, sizeof err);
+  dp_tun_close(t);
+}

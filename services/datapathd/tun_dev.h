@@ -27,4 +27,13 @@ int dp_tun_configure(const dp_tun_t *t, uint32_t addr, uint32_t mask, unsigned m
                      size_t errlen);
 /* Route net/mask (host order) through the device; an existing route is fine. */
 int dp_tun_route(const dp_tun_t *t, uint32_t net, uint32_t mask, char *err, size_t errlen);
+/* Closes the descriptor.  A persistent device (dp_tun_set_persist) stays,
+ * with its address and routes, for the next datapathd to attach to. */
 void dp_tun_close(dp_tun_t *t);
+/* Survive the process (TUNSETPERSIST): a restart re-attaches at once, and a
+ * kill -9 does not make the kernel tear down every interface. */
+int dp_tun_set_persist(const dp_tun_t *t, bool on, char *err, size_t errlen);
+/* Takes the device down (the kernel drops the routes through it). */
+int dp_tun_set_down(const dp_tun_t *t, char *err, size_t errlen);
+/* Removes the device: not persistent any more, then closed. */
+void dp_tun_destroy(dp_tun_t *t);

@@ -112,4 +112,18 @@ ping_through "$NSA" 203.0.113.1 203.0.113.2 5 || fail "traffic did not resume af
 ping_through "$NSB" 203.0.113.2 203.0.113.1 5 || fail "traffic back did not resume after datapathd's kill -9"
 [ "$(counter "$RB" esp replay)" -eq "$replay_before" ] || fail "the restarted sender reused sequence numbers (replay drops on host2)"
 echo "dp_manual: kill -9 of datapathd under 50 pings/s: $lost of $sent pings lost, traffic resumed"
+# the interfaces outlive datapathd (persistent TUN devices); one whose tunnel
+# was deleted meanwhile is removed when datapathd returns, the others stay
+"$ROUTER" kill --dir "$RA" --service datapathd >/dev/null
+ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' || fail "the interfaces did not outlive datapathd"
+"$ERXSH" --dir "$RA" -c 'configure terminal' -c 'no interface tunnel ipsec:ah' >/dev/null || fail "cannot delete ipsec:ah"
+"$ROUTER" restart --dir "$RA" --service datapathd >/dev/null || fail "datapathd did not start again"
+for ((i = 0; i < 50; i++)); do
+  ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' || break
+  sleep 0.1
+done
+ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' && fail "the interface of the deleted tunnel ipsec:ah stayed"
+ip -n "$NSA" -o link show | grep -q 'alias ipsec:esp' || fail "the interface of ipsec:esp went away"
+ping_through "$NSA" 203.0.113.1 203.0.113.2 3 || fail "traffic did not resume after datapathd was down"
+echo "dp_manual: interfaces outlive datapathd; a deleted tunnel's interface is removed on its return"
 echo "dp_manual: ok"

@@ -32,7 +32,20 @@ keys_for() {
     esp-aes128-hmac-sha) echo "$enc $auth" ;;
     esp-aes128-gcm) echo "${enc}01020304" ;;
     esp-3des-hmac-sha) echo "${enc}${enc:0:16} $auth" ;;
-    *) fail "keys_for: no lab keys for $xf" ;;
+    *)
+      # any other transform: key lengths from its name (reference §10)
+      local e="" a="" el=0 al=0
+      case $xf in
+        *aes256-gcm) el=36 ;; *aes128-gcm) el=20 ;; *aes256*) el=32 ;; *aes128*) el=16 ;;
+        *3des*) el=24 ;; esp-des*) el=8 ;; esp-null* | ah-*) el=0 ;;
+        *) fail "keys_for: unknown transform $xf" ;;
+      esac
+      case $xf in *-gcm | esp-des | esp-3des) al=0 ;; *sha256) al=32 ;; *-sha) al=20 ;; *md5) al=16 ;; esac
+      e="$enc$auth$enc$auth"
+      a="$auth$enc$auth"
+      e=${e:0:$((2 * el))} a=${a:0:$((2 * al))}
+      echo "$e${e:+${a:+ }}$a"
+      ;;
   esac
 }
 
