@@ -254,19 +254,27 @@ static int64_t mono_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Appends a zeroed message of size bytes to the pointer array *arr (n used,
+ * *cap allocated); NULL when out of memory. */
+static void *push(void ***arr, size_t *n, size_t *cap, size_t size)
+{
+  if (*n == *cap) {
+    size_t c = *cap ? *cap * 2 : 16;
+    void **grown = realloc(*arr, c * sizeof *grown);
+    if (!grown)
+      return NULL;
+    *arr = grown;
+    *cap = c;
+  }
+  void *m = calloc(1, size);
+  if (m)
+    (*arr)[(*n)++] = m;
+  return m;
+}
+
 static void add_sa(stats_t *st, const dp_tunnel_t *t, const dp_sa_slot_t *sa)
 {
-  if (!sa)
-    return;
-  if (st->ns == st->cap_s) {
-    size_t cap = st->cap_s ? st->cap_s * 2 : 16;
-    Erx__Dp__SaInfo **n = realloc(st->sas, cap * sizeof *n);
-    if (!n)
-      return;
-    st->sas = n;
-    st->cap_s = cap;
-  }
-  Erx__Dp__SaInfo *i = calloc(1, sizeof *i);
+  Erx__Dp__SaInfo *i = sa ? push((void ***)&st->sas, &st->ns, &st->cap_s, sizeof *i) : NULL;
   if (!i)
     return;
   erx__dp__sa_info__init(i);
@@ -286,21 +294,12 @@ static void add_sa(stats_t *st, const dp_tunnel_t *t, const dp_sa_slot_t *sa)
   i->auth_errors = DP_GET(sa->auth_err);
   i->last_activity_ms = DP_GET(sa->last_ms);
   i->seq = sa->inbound ? DP_GET(sa->replay.top) : DP_GET(sa->seq.last);
-  st->sas[st->ns++] = i;
 }
 
 static void add_tunnel(void *arg, const dp_tunnel_t *t)
 {
   stats_t *st = arg;
-  if (st->nt == st->cap_t) {
-    size_t cap = st->cap_t ? st->cap_t * 2 : 16;
-    Erx__Dp__TunnelCounters **n = realloc(st->tunnels, cap * sizeof *n);
-    if (!n)
-      return;
-    st->tunnels = n;
-    st->cap_t = cap;
-  }
-  Erx__Dp__TunnelCounters *c = calloc(1, sizeof *c);
+  Erx__Dp__TunnelCounters *c = push((void ***)&st->tunnels, &st->nt, &st->cap_t, sizeof *c);
   if (!c)
     return;
   erx__dp__tunnel_counters__init(c);
@@ -325,7 +324,6 @@ static void add_tunnel(void *arg, const dp_tunnel_t *t)
   c->up = t->up;
   c->reason = (char *)t->reason;
   c->ifname = t->tun.fd >= 0 ? (char *)t->ifname : "";
-  st->tunnels[st->nt++] = c;
   add_sa(st, t, t->in);
   add_sa(st, t, t->out);
 }

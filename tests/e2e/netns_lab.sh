@@ -4,16 +4,12 @@
 # its router's namespace and erxsh reaches it through the ipc sockets.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
-nsa="" nsb=""
-netns_new nsa a
-netns_new nsb b
-link "$nsa" 192.0.2.1/24 "$nsb" 192.0.2.2/24
-ip netns exec "$nsa" ping -c 1 -W 2 192.0.2.2 >/dev/null || fail "no connectivity between the namespaces"
-
-ra=$(start_router host1 --netns "$nsa")
-rb=$(start_router host2 --netns "$nsb")
+# shellcheck source=tests/e2e/manual_pair.sh
+source "$(dirname "$0")/manual_pair.sh"
+pair_up
+nsa=$NSA nsb=$NSB ra=$RA rb=$RB
 for r in "$ra" "$rb"; do
-  for svc in configd licensed; do
+  for svc in configd licensed datapathd; do
     pid=$(cat "$r/run/$svc.pid")
     [ "$(ip netns identify "$pid")" = "$(basename "$(grep '^netns=' "$r/router.env" | cut -d= -f2)")" ] ||
       fail "$svc of $r does not run in its namespace"
