@@ -8,8 +8,17 @@ n=${1:-5000}
 "$here/config_load.sh" "$n"
 
 tmp=$(mktemp -d /tmp/erx-bench-XXXXXX)
-trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-"$src/deploy/erx-router" start --name bench --dir "$tmp/r" --bin "$ERX_BIN" >/dev/null
+# routers in namespaces of their own: datapathd makes an interface per tunnel
+ns="erxbench$$"
+cleanup() {
+  for d in "$tmp/r" "$tmp/r2"; do "$src/deploy/erx-router" stop --dir "$d" >/dev/null 2>&1 || true; done
+  ip netns del "$ns" 2>/dev/null || true
+  ip netns del "$ns-2" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+for n_s in "$ns" "$ns-2"; do ip netns add "$n_s" && ip -n "$n_s" link set lo up; done
+"$src/deploy/erx-router" start --name bench --dir "$tmp/r" --bin "$ERX_BIN" --netns "$ns" >/dev/null
 "$ERX_BIN/erxsh" --dir "$tmp/r" -c 'configure terminal' -c 'interface tunnel ipsec:lat' \
   -c "license ipsec-tunnels $("$ERX_BIN/erx-license-mint" --tunnels 5000 --id BENCH 2>/dev/null)" >/dev/null
 "$ERX_BIN/clone_latency" "$tmp/r" 1000
@@ -18,8 +27,7 @@ trap '"$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null 2>&1 || true; rm -
 
 # admission cost: a fresh router with a 5000-tunnel licence and no tunnels
 "$src/deploy/erx-router" stop --dir "$tmp/r" >/dev/null
-"$src/deploy/erx-router" start --name bench2 --dir "$tmp/r2" --bin "$ERX_BIN" >/dev/null
-trap '"$src/deploy/erx-router" stop --dir "$tmp/r2" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+"$src/deploy/erx-router" start --name bench2 --dir "$tmp/r2" --bin "$ERX_BIN" --netns "$ns-2" >/dev/null
 "$ERX_BIN/erxsh" --dir "$tmp/r2" -c 'configure terminal' \
   -c "license ipsec-tunnels $("$ERX_BIN/erx-license-mint" --tunnels 5000 --id BENCH 2>/dev/null)" >/dev/null
 "$ERX_BIN/lic-admit-bench" --dir "$tmp/r2" --count 2000
