@@ -54,7 +54,7 @@ done
 echo "dp_manual: ESP (CBC+HMAC), ESP (GCM) and AH carry pings both ways"
 
 # the wire really is ESP/AH: nothing else crosses the link between the routers
-"$ERXSH" --dir "$RA" -c 'show ipsec sa' | grep -q ' 1001 ' || fail "show ipsec sa does not list spi 1001"
+has ' 1001 ' "$ERXSH" --dir "$RA" -c 'show ipsec sa' || fail "show ipsec sa does not list spi 1001"
 
 # replay and tamper: capture one real ESP packet of tunnel esp on host2's side
 cap="$TMP/cap.hex"
@@ -115,15 +115,15 @@ echo "dp_manual: kill -9 of datapathd under 50 pings/s: $lost of $sent pings los
 # the interfaces outlive datapathd (persistent TUN devices); one whose tunnel
 # was deleted meanwhile is removed when datapathd returns, the others stay
 "$ROUTER" kill --dir "$RA" --service datapathd >/dev/null
-ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' || fail "the interfaces did not outlive datapathd"
+has 'alias ipsec:ah' ip -n "$NSA" -o link show || fail "the interfaces did not outlive datapathd"
 "$ERXSH" --dir "$RA" -c 'configure terminal' -c 'no interface tunnel ipsec:ah' >/dev/null || fail "cannot delete ipsec:ah"
 "$ROUTER" restart --dir "$RA" --service datapathd >/dev/null || fail "datapathd did not start again"
 for ((i = 0; i < 50; i++)); do
-  ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' || break
+  has 'alias ipsec:ah' ip -n "$NSA" -o link show || break
   sleep 0.1
 done
-ip -n "$NSA" -o link show | grep -q 'alias ipsec:ah' && fail "the interface of the deleted tunnel ipsec:ah stayed"
-ip -n "$NSA" -o link show | grep -q 'alias ipsec:esp' || fail "the interface of ipsec:esp went away"
+has 'alias ipsec:ah' ip -n "$NSA" -o link show && fail "the interface of the deleted tunnel ipsec:ah stayed"
+has 'alias ipsec:esp' ip -n "$NSA" -o link show || fail "the interface of ipsec:esp went away"
 ping_through "$NSA" 203.0.113.1 203.0.113.2 3 || fail "traffic did not resume after datapathd was down"
 echo "dp_manual: interfaces outlive datapathd; a deleted tunnel's interface is removed on its return"
 echo "dp_manual: ok"

@@ -58,17 +58,17 @@ for r in "$RA" "$RB"; do
     fail "vrA tunnel refused: $(grep -B1 '%' "$TMP/vr.out")"
 done
 vr_up() { # DIR: "up" from vrA's point of view
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c 'virtual-router vrA' -c 'do show ipsec tunnel ipsec:vrtun detail' 2>/dev/null |
-    grep -q 'Operational state: *up'
+  has 'Operational state: *up' "$ERXSH" --dir "$1" -c 'configure terminal' -c 'virtual-router vrA' \
+    -c 'do show ipsec tunnel ipsec:vrtun detail'
 }
 for r in "$RA" "$RB"; do
   for ((k = 0; k < 100; k++)); do vr_up "$r" && break; sleep 0.1; done
   vr_up "$r" || fail "tunnel vrA:ipsec:vrtun on $r did not come up: $("$ERXSH" --dir "$r" -c 'configure terminal' -c 'virtual-router vrA' -c 'do show ipsec tunnel ipsec:vrtun detail' | tail -n 8; grep vrtun "$r/log/datapathd.log" | tail -n 3)"
 done
 vra="$NSA-vrA" vrb="$NSB-vrA"
-ip netns list | grep -q "^$vra" || fail "no network namespace $vra for virtual router vrA"
-ip -n "$vra" -o link show | grep -q 'alias ipsec:vrtun' || fail "the interface of ipsec:vrtun is not in $vra"
-ip -n "$NSA" -o link show | grep -q 'alias ipsec:vrtun' && fail "the interface of ipsec:vrtun is in the default virtual router"
+has "^$vra" ip netns list || fail "no network namespace $vra for virtual router vrA"
+has 'alias ipsec:vrtun' ip -n "$vra" -o link show || fail "the interface of ipsec:vrtun is not in $vra"
+has 'alias ipsec:vrtun' ip -n "$NSA" -o link show && fail "the interface of ipsec:vrtun is in the default virtual router"
 ip -n "$vra" addr add 203.0.113.201/32 dev lo
 ip -n "$vrb" addr add 203.0.113.202/32 dev lo
 ip netns exec "$vra" ping -q -c 3 -i 0.05 -W 1 -I 203.0.113.201 203.0.113.202 >/dev/null ||

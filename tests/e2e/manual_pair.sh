@@ -86,7 +86,7 @@ pair_tunnel() {
 wait_up() {
   local i
   for ((i = 0; i < 100; i++)); do
-    "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" 2>/dev/null | grep -q 'Operational state: *up' && return 0
+    has 'Operational state: *up' "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" && return 0
     sleep 0.1
   done
   "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" >&2 || true

@@ -17,5 +17,5 @@ for r in "$ra" "$rb"; do
 done
 "$ERXSH" --dir "$ra" -c 'configure terminal' -c 'ipsec local-endpoint 192.0.2.1' -c 'interface tunnel ipsec:toB' \
   -c 'tunnel source 192.0.2.1' -c 'tunnel destination 192.0.2.2' >/dev/null || fail "host1 refused its configuration"
-"$ERXSH" --dir "$rb" -c 'show configuration' | grep -q '^hostname host2$' || fail "host2 does not answer"
+has '^hostname host2$' "$ERXSH" --dir "$rb" -c 'show configuration' || fail "host2 does not answer"
 echo "netns_lab: ok ($nsa, $nsb)"

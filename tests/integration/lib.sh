@@ -31,6 +31,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# has PATTERN CMD...: CMD's output matches PATTERN.  The output is read whole
+# first: `CMD | grep -q` closes the pipe at the first match, and under
+# pipefail the SIGPIPE of a CMD still writing fails the whole test.
+has() {
+  local pattern=$1 out
+  shift
+  out=$("$@" 2>/dev/null) || true
+  grep -q -- "$pattern" <<<"$out"
+}
+
 fail() {
   echo "FAIL: $*" >&2
   exit 1

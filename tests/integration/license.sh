@@ -58,7 +58,7 @@ for bad in "$flipped" "$wrong" "${key1000:0:40}" "not-a-licence"; do
   grep -q '^% ' "$TMP/out" || fail "no message for a bad licence"
 done
 grep -qi "signature\|tampered" "$TMP/out" "$TMP/out" || true
-"$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' | grep -q "LAB-0001" || fail "the old licence did not stay"
+has "LAB-0001" "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' || fail "the old licence did not stay"
 
 # --- removing the licence, or a smaller one, while more tunnels exist: refused naming the count
 if cli 'no license ipsec-tunnels' > "$TMP/out"; then fail "no license accepted with 11 tunnels"; fi
@@ -102,11 +102,11 @@ grep -q "Maximum tunnels: *2000" "$TMP/show310" || fail "5000 licence on erx-310
 "$ROUTER" stop --dir "$r" >/dev/null
 rm "$r/state/license"
 "$ROUTER" start --name host1 --dir "$r" --bin "$ERX_BIN" --netns "erx$$-r-host1" >/dev/null || fail "router did not restart"
-for _ in $(seq 50); do "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' | grep -q "Blocked by licence" && break; sleep 0.1; done
+for _ in $(seq 50); do has "Blocked by licence" "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' && break; sleep 0.1; done
 "$ERXSH" --dir "$r" -c 'show license ipsec-tunnels' > "$TMP/show"
 grep -q "Blocked by licence: *992 tunnels" "$TMP/show" || fail "blocked count: $(cat "$TMP/show")"
 "$ERXSH" --dir "$r" -c 'show configuration' > "$TMP/config.after"
 diff -q "$TMP/config.before" "$TMP/config.after" >/dev/null || fail "configuration changed when the licence went away"
-"$ERXSH" --dir "$r" -c 'show ipsec tunnel summary' | grep -q "992 blocked by licence" || fail "summary does not show blocked tunnels"
+has "992 blocked by licence" "$ERXSH" --dir "$r" -c 'show ipsec tunnel summary' || fail "summary does not show blocked tunnels"
 "$ERXSH" --dir "$r" -c 'show ipsec tunnel' | grep -c " blocked$" | grep -qx 992 || fail "show ipsec tunnel does not mark blocked tunnels"
 echo "license: ok"
