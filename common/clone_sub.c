@@ -44,6 +44,7 @@ struct erx_clone_sub {
   bool synced, snapshotting;
   uint64_t corr, epoch, seq;
   unsigned snapshots;
+  unsigned retries; /* unanswered snapshot requests in a row */
 };
 
 static void request_snapshot(erx_clone_sub_t *sub);
@@ -162,6 +163,7 @@ static bool apply_update(erx_clone_sub_t *sub, const char *topic, const erx_env_
 static void finish_snapshot(erx_clone_sub_t *sub, const erx_env_t *end) {
   event_del(sub->ev_retry);
   sub->snapshotting = false;
+  sub->retries = 0;
   erx_strmap_t *old = sub->mirror;
   sub->mirror = sub->staging;
   sub->staging = NULL;
@@ -295,7 +297,11 @@ static void request_snapshot(erx_clone_sub_t *sub) {
 
 static void on_retry(evutil_socket_t fd, short what, void *arg) {
   erx_clone_sub_t *sub = arg;
-  LOG_INFO("%s: no snapshot from %s within %u ms, asking again", sub->root, sub->snap_ep, erx_clone_silence_ms());
+  /* a publisher that is not running (iked before it exists) would log a
+   * line every few seconds for ever: the first, then one in 20 */
+  unsigned n = ++sub->retries;
+  erx_log(n % 20 == 1 ? ERX_LOG_INFO : ERX_LOG_DEBUG, "%s: no snapshot from %s within %u ms (%u times), asking again",
+          sub->root, sub->snap_ep, erx_clone_silence_ms(), n);
   request_snapshot(sub);
 }
 

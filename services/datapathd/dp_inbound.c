@@ -88,12 +88,12 @@ static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len
   }
   const uint8_t *ipsec = pkt + ihl + (s->proto == ERX_PROTO_AH ? 4 : 0);
   uint32_t spi = rd32(ipsec), seq = rd32(ipsec + 4);
-  dp_tunnel_t *t = dp_table_find_in(tbl, s, spi);
-  if (!t || !t->in) {
+  dp_sa_slot_t *sa = dp_table_find_in(tbl, s, spi);
+  if (!sa) {
     DP_INC(s->unknown_spi, 1);
     return;
   }
-  dp_sa_slot_t *sa = t->in;
+  dp_tunnel_t *t = sa->tunnel;
   DP_INC(t->cin.user_pkts, 1);
   DP_INC(t->cin.user_octets, len);
   if (DP_GET(sa->life_state) == ERX__DP__SA_LIFE__SA_HARD_EXPIRED) {

@@ -8,8 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "addr.h"
 #include "dp_seq_store.h"
+#include "ike.pb-c.h"
 #include "log.h"
 #include "netns.h"
 #include "protobuf-c/protobuf-c.h"
@@ -24,6 +27,7 @@ typedef struct mtun {
   uint8_t *cfg;       /* packed erx.cfg.Tunnel, to rebuild on retry */
   size_t cfg_len;
   unsigned retry;     /* down for a reason that may go away by itself: ticks until the next try, 0 = none */
+  bool signaled;      /* configuration complete, SAs come from iked */
 } mtun_t;
 
 struct dp_mgr {
@@ -32,6 +36,7 @@ struct dp_mgr {
   erx_strmap_t *tunnels; /* "vr/name" -> mtun_t */
   erx_strmap_t *socks;   /* "vr|addr|proto" -> dp_rawsock_t */
   erx_strmap_t *ifnames; /* Linux name -> mtun_t */
+  erx_strmap_t *child;   /* iked's SAs: its Clone key -> child_t (kept while the tunnel is not built) */
   dp_seq_store_t *seqs;
 };
 
@@ -52,8 +57,9 @@ dp_mgr_t *dp_mgr_new(dp_table_t *tbl, const dp_mgr_opts_t *opts, char *err, size
   m->tunnels = erx_strmap_new();
   m->socks = erx_strmap_new();
   m->ifnames = erx_strmap_new();
+  m->child = erx_strmap_new();
   m->seqs = dp_seq_store_open(opts->state_dir, err, errlen);
-  if (!m->tunnels || !m->socks || !m->ifnames || !m->seqs) {
+  if (!m->tunnels || !m->socks || !m->ifnames || !m->child || !m->seqs) {
     dp_mgr_destroy(&m);
     snprintf(err, errlen, "out of memory");
     return NULL;
@@ -248,21 +254,26 @@ typedef enum {
 static void teardown(dp_mgr_t *m, mtun_t *mt, tun_fate_t fate)
 {
   dp_tunnel_t *t = &mt->t;
+  dp_sa_slot_t *gone[DP_IN_MAX + 1];
+  unsigned n = 0;
   dp_table_wrlock(m->tbl);
   dp_table_del_tunnel(m->tbl, t);
-  dp_sa_slot_t *in = t->in, *out = t->out;
+  for (unsigned i = 0; i < t->n_in; i++)
+    gone[n++] = t->in[i];
+  if (t->out)
+    gone[n++] = t->out;
   dp_rawsock_t *s = t->sock;
-  t->in = t->out = NULL;
+  t->n_in = 0;
+  t->out = NULL;
   t->sock = NULL;
   t->up = false;
   dp_table_unlock(m->tbl);
   /* no worker can reach them now */
-  if (in && m->o.on_sa)
-    m->o.on_sa(m->o.arg, t, in, true);
-  if (out && m->o.on_sa)
-    m->o.on_sa(m->o.arg, t, out, true);
-  sa_free(in);
-  sa_free(out);
+  for (unsigned i = 0; i < n; i++) {
+    if (m->o.on_sa)
+      m->o.on_sa(m->o.arg, t, gone[i], true);
+    sa_free(gone[i]);
+  }
   sock_put(m, s);
   if (fate == CLOSE_TUN)
     dp_tun_close(&t->tun);
@@ -292,6 +303,7 @@ static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__Sessio
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
+  sa->tunnel = t;
   sa->crypto = c;
   sa->xf = k->transform;
   sa->spi = k->spi;
@@ -342,9 +354,20 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
     return false;
   }
   if (cfg->signaling != ERX__CFG__SIGNALING__SIG_MANUAL) {
+    /* iked's SAs (dp_mgr_child_set) make it go up */
+    t->manual = false;
+    if (!endpoint_addr(cfg->source, "source", &t->src, err, sizeof err)) {
+      set_down(mt, false, err);
+      return false;
+    }
+    t->dst = 0;
+    if (cfg->destination && cfg->destination->type == ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS)
+      erx_ipv4_parse(cfg->destination->value, &t->dst);
     set_down(mt, false, "waiting for IKE negotiation (iked)");
+    mt->signaled = true;
     return false;
   }
+  t->manual = true;
   if (!cfg->inbound || !cfg->outbound || !cfg->inbound->transform || !cfg->outbound->transform) {
     set_down(mt, false, "manual tunnel without both session keys");
     return false;
@@ -379,13 +402,17 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
   const dp_tunnel_t *other = NULL;
   dp_table_wrlock(m->tbl);
   t->sock = s;
-  t->in = in;
+  t->in[0] = in;
+  t->n_in = 1;
   t->out = out;
   bool ok = dp_table_add_tunnel(m->tbl, t, &other);
-  if (ok)
+  if (ok) {
     t->up = true;
-  else
-    t->in = t->out = NULL, t->sock = NULL;
+  } else {
+    t->n_in = 0;
+    t->out = NULL;
+    t->sock = NULL;
+  }
   dp_table_unlock(m->tbl);
   if (!ok) {
     char msg[DP_REASON_MAX];
@@ -406,6 +433,259 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
     m->o.on_sa(m->o.arg, t, out, false);
   }
   return true;
+}
+
+/* ---- SAs negotiated by iked ---- */
+
+typedef struct child {
+  uint8_t *bytes; /* packed erx.ike.ChildSa */
+  size_t len;
+} child_t;
+
+static void child_free(void *p)
+{
+  child_t *c = p;
+  OPENSSL_cleanse(c->bytes, c->len); /* it holds keys */
+  free(c->bytes);
+  free(c);
+}
+
+static void child_log(const dp_tunnel_t *t, const Erx__Ike__ChildSa *cs, const char *what)
+{
+  LOG_WARN("tunnel ipsec:%s (vr %s) %s spi %" PRIu32 " from iked: %s", t->name, t->vr,
+           cs->inbound ? "inbound" : "outbound", cs->spi, what);
+}
+
+/* One SA of iked's into a built signaled tunnel; the newest outbound one
+ * replaces the previous, inbound ones accumulate (the oldest goes beyond
+ * DP_IN_MAX).  An SPI already installed is left as it is: iked never
+ * changes an SA, it publishes a new one. */
+static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
+{
+  dp_tunnel_t *t = &mt->t;
+  if (!mt->signaled || t->tun.fd < 0)
+    return;
+  for (unsigned i = 0; cs->inbound && i < t->n_in; i++)
+    if (t->in[i]->spi == cs->spi)
+      return;
+  if (!cs->inbound && t->out && t->out->spi == cs->spi)
+    return;
+  const erx_transform_info_t *xf = erx_transform_by_id(cs->transform);
+  uint32_t dst = t->dst;
+  if (!xf) {
+    child_log(t, cs, "no transform");
+    return;
+  }
+  if (cs->encap_sport || cs->encap_dport) {
+    child_log(t, cs, "UDP encapsulation is not in the data path yet");
+    return;
+  }
+  if (cs->peer && cs->peer[0] && !erx_ipv4_parse(cs->peer, &dst)) {
+    child_log(t, cs, "peer is not an IPv4 address");
+    return;
+  }
+  if (!cs->inbound && !dst) {
+    child_log(t, cs, "no peer address (the tunnel destination is a name)");
+    return;
+  }
+  char err[DP_REASON_MAX];
+  dp_rawsock_t *s = t->sock;
+  if (s && s->proto != (int)xf->proto) {
+    child_log(t, cs, "mixes AH and ESP in one tunnel");
+    return;
+  }
+  if (!s && !(s = sock_get(m, t->transport_vr, t->src, xf->proto, err, sizeof err))) {
+    set_down(mt, true, err);
+    return;
+  }
+  bool new_sock = !t->sock;
+  dp_sa_slot_t *sa = calloc(1, sizeof *sa);
+  sa->crypto = sa ? dp_sa_new(xf, cs->spi, cs->enc_key.data, cs->enc_key.len, cs->auth_key.data, cs->auth_key.len,
+                              err, sizeof err)
+                  : NULL;
+  if (!sa || !sa->crypto) {
+    child_log(t, cs, sa ? err : "out of memory");
+    free(sa);
+    if (new_sock)
+      sock_put(m, s);
+    return;
+  }
+  sa->tunnel = t;
+  sa->xf = cs->transform;
+  sa->spi = cs->spi;
+  sa->inbound = cs->inbound;
+  sa->life = (dp_life_t){.seconds = cs->life_seconds, .kilobytes = cs->life_kilobytes};
+  sa->hard_bytes = dp_life_hard_bytes(&sa->life);
+  sa->created_ms = mono_ms();
+  sa->seq_reserved = UINT32_MAX; /* a negotiated SA starts at 1 and is rekeyed long before the end */
+  dp_replay_init(&sa->replay);
+
+  dp_sa_slot_t *retired = NULL;
+  const dp_tunnel_t *other = NULL;
+  bool ok = true;
+  dp_table_wrlock(m->tbl);
+  t->sock = s;
+  if (cs->inbound) {
+    if (t->n_in == DP_IN_MAX) {
+      retired = t->in[0];
+      dp_table_del_in(m->tbl, retired);
+      memmove(t->in, t->in + 1, (DP_IN_MAX - 1) * sizeof t->in[0]);
+      t->n_in--;
+    }
+    ok = dp_table_add_in(m->tbl, sa, &other);
+    if (ok)
+      t->in[t->n_in++] = sa;
+  } else {
+    retired = t->out;
+    t->out = sa;
+    t->dst = dst;
+  }
+  t->up = t->out && t->n_in > 0;
+  dp_table_unlock(m->tbl);
+  if (retired) {
+    if (m->o.on_sa)
+      m->o.on_sa(m->o.arg, t, retired, true);
+    sa_free(retired);
+  }
+  if (!ok) {
+    char msg[DP_REASON_MAX];
+    snprintf(msg, sizeof msg, "inbound SPI %" PRIu32 " is already used by tunnel ipsec:%s", cs->spi,
+             other ? other->name : "?");
+    child_log(t, cs, msg);
+    sa_free(sa);
+    return;
+  }
+  LOG_INFO("tunnel ipsec:%s (vr %s): %s spi %" PRIu32 " (%s) from iked installed%s", t->name, t->vr,
+           cs->inbound ? "inbound" : "outbound", cs->spi, xf->keyword, t->up ? "; up" : "");
+  if (t->up)
+    t->reason[0] = 0;
+  if (m->o.on_sa)
+    m->o.on_sa(m->o.arg, t, sa, false);
+  if (m->o.on_state)
+    m->o.on_state(m->o.arg, t);
+}
+
+static void child_remove(dp_mgr_t *m, mtun_t *mt, bool inbound, uint32_t spi)
+{
+  dp_tunnel_t *t = &mt->t;
+  dp_sa_slot_t *gone = NULL;
+  dp_table_wrlock(m->tbl);
+  if (inbound) {
+    for (unsigned i = 0; i < t->n_in; i++)
+      if (t->in[i]->spi == spi) {
+        gone = t->in[i];
+        dp_table_del_in(m->tbl, gone);
+        memmove(t->in + i, t->in + i + 1, (t->n_in - i - 1) * sizeof t->in[0]);
+        t->n_in--;
+        break;
+      }
+  } else if (t->out && t->out->spi == spi) {
+    gone = t->out;
+    t->out = NULL;
+  }
+  bool was_up = t->up;
+  t->up = t->out && t->n_in > 0;
+  dp_table_unlock(m->tbl);
+  if (!gone)
+    return;
+  if (m->o.on_sa)
+    m->o.on_sa(m->o.arg, t, gone, true);
+  sa_free(gone);
+  if (was_up && !t->up) {
+    set_down(mt, false, "waiting for IKE negotiation (iked)");
+    LOG_INFO("tunnel ipsec:%s (vr %s): down: its SAs were deleted", t->name, t->vr);
+  }
+  if (m->o.on_state)
+    m->o.on_state(m->o.arg, t);
+}
+
+/* "sa/<vr>/<tunnel>/<in|out>/<spi>" -> the tunnel key, direction, SPI */
+static bool child_key(const char *key, char *tkey, size_t cap, bool *inbound, uint32_t *spi)
+{
+  if (strncmp(key, "sa/", 3) != 0)
+    return false;
+  const char *last = strrchr(key, '/');
+  if (!last || last <= key + 3)
+    return false;
+  const char *dir = last - 1;
+  while (dir > key + 3 && *dir != '/')
+    dir--;
+  if (*dir != '/' || dir <= key + 3)
+    return false;
+  char *end;
+  unsigned long v = strtoul(last + 1, &end, 10);
+  if (*end || v > UINT32_MAX || (size_t)(dir - (key + 3)) >= cap)
+    return false;
+  if (strncmp(dir + 1, "in/", 3) == 0)
+    *inbound = true;
+  else if (strncmp(dir + 1, "out/", 4) == 0)
+    *inbound = false;
+  else
+    return false;
+  snprintf(tkey, cap, "%.*s", (int)(dir - (key + 3)), key + 3);
+  *spi = (uint32_t)v;
+  return true;
+}
+
+void dp_mgr_child_set(dp_mgr_t *m, const char *key, const Erx__Ike__ChildSa *cs)
+{
+  child_t *c = calloc(1, sizeof *c);
+  if (!c)
+    return;
+  c->len = protobuf_c_message_get_packed_size(&cs->base);
+  c->bytes = malloc(c->len ? c->len : 1);
+  if (!c->bytes) {
+    free(c);
+    return;
+  }
+  protobuf_c_message_pack(&cs->base, c->bytes);
+  void *old = NULL;
+  if (erx_strmap_put(m->child, key, c, &old) != 0) {
+    child_free(c);
+    return;
+  }
+  if (old)
+    child_free(old);
+  char tkey[DP_KEY_MAX];
+  snprintf(tkey, sizeof tkey, "%s/%s", cs->vr && cs->vr[0] ? cs->vr : "default", cs->tunnel);
+  mtun_t *mt = erx_strmap_get(m->tunnels, tkey);
+  if (mt)
+    child_install(m, mt, cs);
+}
+
+void dp_mgr_child_del(dp_mgr_t *m, const char *key)
+{
+  void *c = erx_strmap_del(m->child, key);
+  if (c)
+    child_free(c);
+  char tkey[DP_KEY_MAX];
+  bool inbound;
+  uint32_t spi;
+  if (!child_key(key, tkey, sizeof tkey, &inbound, &spi))
+    return;
+  mtun_t *mt = erx_strmap_get(m->tunnels, tkey);
+  if (mt)
+    child_remove(m, mt, inbound, spi);
+}
+
+/* A signaled tunnel just built takes the SAs iked already published. */
+static void child_install_all(dp_mgr_t *m, mtun_t *mt)
+{
+  size_t n;
+  const char **keys = erx_strmap_sorted_keys(m->child, &n);
+  char prefix[DP_KEY_MAX + 8];
+  int plen = snprintf(prefix, sizeof prefix, "sa/%s/", mt->t.key);
+  for (size_t i = 0; keys && i < n; i++) {
+    if (strncmp(keys[i], prefix, (size_t)plen) != 0)
+      continue;
+    const child_t *c = erx_strmap_get(m->child, keys[i]);
+    Erx__Ike__ChildSa *cs = erx__ike__child_sa__unpack(NULL, c->len, c->bytes);
+    if (cs) {
+      child_install(m, mt, cs);
+      erx__ike__child_sa__free_unpacked(cs, NULL);
+    }
+  }
+  free(keys);
 }
 
 static void build(dp_mgr_t *m, mtun_t *mt)
@@ -438,17 +718,20 @@ static void build(dp_mgr_t *m, mtun_t *mt)
       mt->retry = 1;
     goto out;
   }
+  mt->signaled = false;
   if (!bring_up(m, mt, cfg)) {
     /* the interface exists and counts what is routed into it */
     const dp_tunnel_t *other;
     dp_table_wrlock(m->tbl);
     dp_table_add_tunnel(m->tbl, t, &other);
     dp_table_unlock(m->tbl);
+    if (mt->signaled)
+      child_install_all(m, mt);
   }
 out:
   if (t->up)
     LOG_INFO("tunnel ipsec:%s (vr %s): up on %s, inbound spi %" PRIu32 ", outbound spi %" PRIu32, t->name, t->vr,
-             t->ifname, t->in->spi, t->out->spi);
+             t->ifname, t->in[t->n_in - 1]->spi, t->out->spi);
   else
     LOG_INFO("tunnel ipsec:%s (vr %s): down: %s", t->name, t->vr, t->reason);
   if (cfg)
@@ -609,8 +892,8 @@ void dp_mgr_tick(dp_mgr_t *m)
     mtun_t *mt = erx_strmap_get(m->tunnels, keys[i]);
     if (mt->t.out)
       extend_reservation(m, &mt->t, mt->t.out);
-    if (mt->t.in)
-      age(m, &mt->t, mt->t.in, now);
+    for (unsigned k = 0; k < mt->t.n_in; k++)
+      age(m, &mt->t, mt->t.in[k], now);
     if (mt->t.out)
       age(m, &mt->t, mt->t.out, now);
     if (mt->retry && --mt->retry == 0)
@@ -666,6 +949,7 @@ void dp_mgr_destroy(dp_mgr_t **m_p)
   erx_strmap_destroy(&m->tunnels, free_mtun);
   erx_strmap_destroy(&m->socks, NULL);
   erx_strmap_destroy(&m->ifnames, NULL);
+  erx_strmap_destroy(&m->child, child_free);
   dp_seq_store_close(&m->seqs);
   free(m);
   *m_p = NULL;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "config.pb-c.h"
+#include "ike.pb-c.h"
 #include "dp_table.h"
 
 typedef struct dp_mgr dp_mgr_t;
@@ -28,6 +29,10 @@ void dp_mgr_destroy(dp_mgr_t **m_p);
 /* Configuration of one tunnel, new or changed: rebuilt now. */
 void dp_mgr_set(dp_mgr_t *m, const Erx__Cfg__Tunnel *cfg);
 void dp_mgr_del(dp_mgr_t *m, const char *vr, const char *name);
+/* iked's SAs (its Clone key and message): installed into the tunnel now if
+ * it is built and signaled, else when it is; deleted the same way. */
+void dp_mgr_child_set(dp_mgr_t *m, const char *key, const Erx__Ike__ChildSa *cs);
+void dp_mgr_child_del(dp_mgr_t *m, const char *key);
 /* Every 250 ms: extends sequence reservations, ages lifetimes, and every 2 s
  * rebuilds tunnels that were down for a reason outside the configuration
  * (an address not there yet, an SPI held by another tunnel). */

@@ -16,6 +16,7 @@
 #include "datapath.pb-c.h"
 #include "dp_mgr.h"
 #include "endpoints.h"
+#include "ike.pb-c.h"
 #include "log.h"
 #include "strmap.h"
 
@@ -37,6 +38,7 @@ struct dp_server {
   dp_mgr_t *mgr;
   erx_clone_pub_t *pub;
   erx_clone_sub_t *cfg;
+  erx_clone_sub_t *ike; /* iked's negotiated SAs */
   erx_ctl_t *ctl;
   erx_strmap_t *pending; /* "vr/name" -> pending_t: configd's latest word per tunnel */
   struct event *ev_work, *ev_tick, *ev_start;
@@ -144,6 +146,21 @@ static void on_cfg_del(void *arg, const char *topic, const char *key)
 /* Ready once configd's configuration is here; the interfaces are built in
  * the background (5,000 take seconds, and nobody should wait on that to
  * talk to the router). */
+/* ---- iked's SAs ---- */
+
+static void on_ike_set(void *arg, const char *topic, const char *key, const ProtobufCMessage *body)
+{
+  dp_server_t *s = arg;
+  if (strcmp(topic, "ike.sa") == 0 && body->descriptor == &erx__ike__child_sa__descriptor)
+    dp_mgr_child_set(s->mgr, key, (const Erx__Ike__ChildSa *)body);
+}
+
+static void on_ike_del(void *arg, const char *topic, const char *key)
+{
+  dp_server_t *s = arg;
+  dp_mgr_child_del(s->mgr, key);
+}
+
 static void maybe_ready(dp_server_t *s)
 {
   if (s->synced_once) {
@@ -324,7 +341,8 @@ static void add_tunnel(void *arg, const dp_tunnel_t *t)
   c->up = t->up;
   c->reason = (char *)t->reason;
   c->ifname = t->tun.fd >= 0 ? (char *)t->ifname : "";
-  add_sa(st, t, t->in);
+  for (unsigned i = 0; i < t->n_in; i++)
+    add_sa(st, t, t->in[i]);
   add_sa(st, t, t->out);
 }
 
@@ -381,12 +399,14 @@ dp_server_t *dp_server_new(erx_bus_t *bus, dp_table_t *tbl, const dp_server_opts
   s->ev_start = evtimer_new(base, on_start_wait, s);
   if (!s->mgr || !s->pending || !s->ev_work || !s->ev_tick || !s->ev_start)
     goto fail;
-  char pub_ep[256], snap_ep[256], ctl_ep[256], cfg_pub[256], cfg_snap[256];
+  char pub_ep[256], snap_ep[256], ctl_ep[256], cfg_pub[256], cfg_snap[256], ike_pub[256], ike_snap[256];
   if (erx_endpoint(ERX_SVC_DATAPATHD, ERX_SOCK_PUB, true, pub_ep, sizeof pub_ep) ||
       erx_endpoint(ERX_SVC_DATAPATHD, ERX_SOCK_SNAP, true, snap_ep, sizeof snap_ep) ||
       erx_endpoint(ERX_SVC_DATAPATHD, ERX_SOCK_CTL, true, ctl_ep, sizeof ctl_ep) ||
       erx_endpoint(ERX_SVC_CONFIGD, ERX_SOCK_PUB, false, cfg_pub, sizeof cfg_pub) ||
-      erx_endpoint(ERX_SVC_CONFIGD, ERX_SOCK_SNAP, false, cfg_snap, sizeof cfg_snap)) {
+      erx_endpoint(ERX_SVC_CONFIGD, ERX_SOCK_SNAP, false, cfg_snap, sizeof cfg_snap) ||
+      erx_endpoint(ERX_SVC_IKED, ERX_SOCK_PUB, false, ike_pub, sizeof ike_pub) ||
+      erx_endpoint(ERX_SVC_IKED, ERX_SOCK_SNAP, false, ike_snap, sizeof ike_snap)) {
     LOG_ERR("endpoint names too long");
     goto fail;
   }
@@ -397,7 +417,10 @@ dp_server_t *dp_server_new(erx_bus_t *bus, dp_table_t *tbl, const dp_server_opts
   erx_ctl_set_starting(s->ctl, true);
   static const erx_clone_sub_cbs_t cbs = {.on_set = on_cfg_set, .on_del = on_cfg_del, .on_sync = on_cfg_sync};
   s->cfg = erx_clone_sub_new(bus, "cfg", cfg_pub, cfg_snap, "cfg.tunnel", &cbs, s);
-  if (!s->cfg)
+  /* iked need not run: until it answers, the subscriber just keeps asking */
+  static const erx_clone_sub_cbs_t ike_cbs = {.on_set = on_ike_set, .on_del = on_ike_del};
+  s->ike = s->cfg ? erx_clone_sub_new(bus, "ike", ike_pub, ike_snap, "ike.sa", &ike_cbs, s) : NULL;
+  if (!s->ike)
     goto fail;
   struct timeval tick = {0, TICK_MS * 1000}, wait = {START_WAIT_MS / 1000, (START_WAIT_MS % 1000) * 1000};
   event_add(s->ev_tick, &tick);
@@ -415,6 +438,7 @@ void dp_server_destroy(dp_server_t **s_p)
   dp_server_t *s = *s_p;
   if (!s)
     return;
+  erx_clone_sub_destroy(&s->ike);
   erx_clone_sub_destroy(&s->cfg);
   erx_ctl_destroy(&s->ctl);
   dp_mgr_destroy(&s->mgr);

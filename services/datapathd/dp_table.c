@@ -100,13 +100,36 @@ void dp_slots_del(dp_slots_t *s, uint64_t id)
 
 static uint64_t spi_key(const dp_rawsock_t *s, uint32_t spi) { return (s->id & 0xffffffffu) << 32 | spi; }
 
+bool dp_table_add_in(dp_table_t *t, dp_sa_slot_t *sa, const dp_tunnel_t **other)
+{
+  *other = NULL;
+  dp_rawsock_t *s = sa->tunnel->sock;
+  if (!s)
+    return false;
+  const dp_sa_slot_t *o = dp_idmap_get(&t->spi_index, spi_key(s, sa->spi));
+  if (o == sa)
+    return true;
+  if (o) {
+    *other = o->tunnel;
+    return false;
+  }
+  return dp_idmap_put(&t->spi_index, spi_key(s, sa->spi), sa);
+}
+
+void dp_table_del_in(dp_table_t *t, dp_sa_slot_t *sa)
+{
+  dp_rawsock_t *s = sa->tunnel->sock;
+  if (s && dp_idmap_get(&t->spi_index, spi_key(s, sa->spi)) == sa)
+    dp_idmap_del(&t->spi_index, spi_key(s, sa->spi));
+}
+
 bool dp_table_add_tunnel(dp_table_t *t, dp_tunnel_t *tun, const dp_tunnel_t **other)
 {
   *other = NULL;
-  if (tun->in && tun->sock) {
-    const dp_tunnel_t *o = dp_idmap_get(&t->spi_index, spi_key(tun->sock, tun->in->spi));
-    if (o && o != tun) {
-      *other = o;
+  for (unsigned i = 0; tun->sock && i < tun->n_in; i++) {
+    const dp_sa_slot_t *o = dp_idmap_get(&t->spi_index, spi_key(tun->sock, tun->in[i]->spi));
+    if (o && o->tunnel != tun) {
+      *other = o->tunnel;
       return false;
     }
   }
@@ -121,15 +144,16 @@ bool dp_table_add_tunnel(dp_table_t *t, dp_tunnel_t *tun, const dp_tunnel_t **ot
       return false;
     }
   }
-  if (tun->in && tun->sock && !dp_idmap_get(&t->spi_index, spi_key(tun->sock, tun->in->spi)))
-    return dp_idmap_put(&t->spi_index, spi_key(tun->sock, tun->in->spi), tun);
+  for (unsigned i = 0; tun->sock && i < tun->n_in; i++)
+    if (!dp_table_add_in(t, tun->in[i], other))
+      return false;
   return true;
 }
 
 void dp_table_del_tunnel(dp_table_t *t, dp_tunnel_t *tun)
 {
-  if (tun->in && tun->sock && dp_idmap_get(&t->spi_index, spi_key(tun->sock, tun->in->spi)) == tun)
-    dp_idmap_del(&t->spi_index, spi_key(tun->sock, tun->in->spi));
+  for (unsigned i = 0; i < tun->n_in; i++)
+    dp_table_del_in(t, tun->in[i]);
   if (tun->tun_id) {
     epoll_ctl(t->ep_out, EPOLL_CTL_DEL, tun->tun.fd, NULL);
     dp_slots_del(&t->tunnels, tun->tun_id);

@@ -21,7 +21,7 @@ typedef struct dp_slots {
 typedef struct dp_table {
   pthread_rwlock_t lock;
   dp_slots_t tunnels, socks;
-  dp_idmap_t spi_index; /* (socket id low 32 bits << 32 | SPI) -> dp_tunnel_t */
+  dp_idmap_t spi_index; /* (socket id low 32 bits << 32 | SPI) -> inbound dp_sa_slot_t */
   int ep_out;           /* TUN devices -> outbound worker */
   int ep_in;            /* raw sockets -> inbound worker */
   int stop_fd;          /* eventfd in both sets: written once at shutdown */
@@ -41,14 +41,17 @@ void *dp_slots_get(const dp_slots_t *s, uint64_t id);
 void dp_slots_del(dp_slots_t *s, uint64_t id);
 
 /* Write lock held.  The tunnel's TUN fd joins the outbound set, its inbound
- * SPI the index (false: the SPI is taken, *other names the tunnel). */
+ * SPIs the index (false: an SPI is taken, *other names the tunnel). */
 bool dp_table_add_tunnel(dp_table_t *t, dp_tunnel_t *tun, const dp_tunnel_t **other);
 void dp_table_del_tunnel(dp_table_t *t, dp_tunnel_t *tun);
+/* Write lock held: one inbound SA of a tunnel whose socket is set. */
+bool dp_table_add_in(dp_table_t *t, dp_sa_slot_t *sa, const dp_tunnel_t **other);
+void dp_table_del_in(dp_table_t *t, dp_sa_slot_t *sa);
 bool dp_table_add_sock(dp_table_t *t, dp_rawsock_t *s);
 void dp_table_del_sock(dp_table_t *t, dp_rawsock_t *s);
 
-/* Read lock held: the tunnel whose inbound SA has spi on socket s. */
-static inline dp_tunnel_t *dp_table_find_in(const dp_table_t *t, const dp_rawsock_t *s, uint32_t spi)
+/* Read lock held: the inbound SA with spi on socket s (sa->tunnel is its tunnel). */
+static inline dp_sa_slot_t *dp_table_find_in(const dp_table_t *t, const dp_rawsock_t *s, uint32_t spi)
 {
   return dp_idmap_get(&t->spi_index, (s->id & 0xffffffffu) << 32 | spi);
 }

@@ -35,7 +35,14 @@ typedef struct dp_rawsock {
   uint64_t malformed;   /* inbound worker only */
 } dp_rawsock_t;
 
+/* Inbound SAs per tunnel: the current one and those a rekey is retiring
+ * (the reference shows up to 4 inbound SPIs per tunnel). */
+#define DP_IN_MAX 4
+
+struct dp_tunnel;
+
 typedef struct dp_sa_slot {
+  struct dp_tunnel *tunnel; /* whose (the inbound index finds the SA) */
   dp_sa_t *crypto;
   Erx__Cfg__Transform xf;
   uint32_t spi;
@@ -62,7 +69,10 @@ typedef struct dp_tunnel {
   dp_tun_t tun;
   uint64_t tun_id;       /* in the table's tunnel slots (epoll data), 0 = not in the table */
   dp_rawsock_t *sock;
-  dp_sa_slot_t *in, *out;
+  dp_sa_slot_t *in[DP_IN_MAX]; /* oldest first */
+  unsigned n_in;
+  dp_sa_slot_t *out;           /* the newest outbound SA carries the traffic */
+  bool manual;                 /* SAs from configuration, else from iked */
   uint16_t ip_id;        /* AH outer header identification */
   bool up;
   char reason[DP_REASON_MAX];

@@ -6,8 +6,9 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/provider.h>
 #include <openssl/rand.h>
+
+#include "ossl_providers.h"
 
 /* ESP payloads are 4-byte aligned even without a block cipher (RFC 4303 §2.4);
  * GCM IVs are 8 bytes (RFC 4106 §3), CBC IVs one block (RFC 2405/2451/3602). */
@@ -46,38 +47,10 @@ const dp_mac_info_t *dp_mac_info(const char *name)
   return NULL;
 }
 
-static bool crypto_ready, legacy_ok;
-static OSSL_PROVIDER *prov_legacy, *prov_default;
+/* the providers are loaded once per process by common/ossl_providers.c */
+bool dp_crypto_init(char *err, size_t errlen) { return erx_ossl_providers_init(err, errlen); }
 
-/* unloaded at exit so that leak checkers see a clean process */
-static void unload_providers(void)
-{
-  if (prov_legacy)
-    OSSL_PROVIDER_unload(prov_legacy);
-  if (prov_default)
-    OSSL_PROVIDER_unload(prov_default);
-  prov_legacy = prov_default = NULL;
-}
-
-bool dp_crypto_init(char *err, size_t errlen)
-{
-  if (crypto_ready)
-    return true;
-  /* Loading any provider explicitly stops OpenSSL from loading "default"
-   * implicitly, so both are loaded; they stay loaded for the process. */
-  prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
-  legacy_ok = prov_legacy != NULL;
-  prov_default = OSSL_PROVIDER_load(NULL, "default");
-  if (!prov_default) {
-    snprintf(err, errlen, "OpenSSL default provider cannot be loaded");
-    return false;
-  }
-  atexit(unload_providers);
-  crypto_ready = true;
-  return true;
-}
-
-bool dp_crypto_legacy_available(void) { return legacy_ok; }
+bool dp_crypto_legacy_available(void) { return erx_ossl_legacy_available(); }
 
 void dp_sa_free(dp_sa_t *sa)
 {
@@ -102,7 +75,7 @@ static bool setup_cipher(dp_sa_t *sa, const uint8_t *key, size_t key_len, const 
     snprintf(err, errlen, "%s needs a %u-byte key, got %zu", ci->name, ci->key_len, key_len);
     return false;
   }
-  if (ci->legacy && !legacy_ok) {
+  if (ci->legacy && !erx_ossl_legacy_available()) {
     snprintf(err, errlen, "%s needs OpenSSL's legacy provider, which cannot be loaded", ci->name);
     return false;
   }
