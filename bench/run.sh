@@ -35,3 +35,7 @@ for n_s in "$ns" "$ns-2"; do ip netns add "$n_s" && ip -n "$n_s" link set lo up;
 # data path: iperf3 through manual ESP tunnels between two routers in
 # network namespaces, against plain veth and openssl speed (root, iperf3)
 "$here/dp_throughput.sh"
+
+# strongSwan's userspace ESP (kernel-libipsec) on the same kind of link, for
+# comparison (root, strongswan from install-deps.sh --bench, iperf3)
+"$here/strongswan_throughput.sh"
