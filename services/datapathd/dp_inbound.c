@@ -12,6 +12,7 @@
 #include "esp_codec.h"
 #include "ipv4_hdr.h"
 #include "tcp_gso.h"
+#include "udp_encap.h"
 
 #define EVENTS 64
 
@@ -80,13 +81,24 @@ static void deliver(in_ctx_t *c, dp_tunnel_t *t, uint8_t *inner, size_t ilen)
 static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len, in_ctx_t *c)
 {
   size_t ihl = len ? (size_t)(pkt[0] & 0x0f) * 4 : 0;
-  /* the SPI and sequence number follow the outer header (AH: after 4 bytes) */
-  size_t need = ihl + (s->proto == ERX_PROTO_AH ? 12 : 8);
-  if (len < DP_IPV4_HDR || (pkt[0] >> 4) != 4 || ihl < DP_IPV4_HDR || len < need) {
+  /* the SPI and sequence number follow the outer header (AH: after 4
+   * bytes, ESP in UDP: after the UDP header) */
+  size_t skip = s->proto == ERX_PROTO_AH ? 4 : s->proto == DP_PROTO_UDP ? DP_UDP_HDR : 0;
+  if (len < DP_IPV4_HDR || (pkt[0] >> 4) != 4 || ihl < DP_IPV4_HDR || len < ihl + skip + 8) {
     DP_INC(s->malformed, 1);
     return;
   }
-  const uint8_t *ipsec = pkt + ihl + (s->proto == ERX_PROTO_AH ? 4 : 0);
+  size_t esp_len = len - ihl - skip;
+  if (s->proto == DP_PROTO_UDP) {
+    const uint8_t *esp;
+    uint16_t sport, dport;
+    const char *why;
+    if (dp_udp_decap(pkt + ihl, len - ihl, &esp, &esp_len, &sport, &dport, &why) != DP_UDP_ESP) {
+      DP_INC(s->malformed, 1); /* the socket filter lets only ESP through; a short one fails here */
+      return;
+    }
+  }
+  const uint8_t *ipsec = pkt + ihl + skip;
   uint32_t spi = rd32(ipsec), seq = rd32(ipsec + 4);
   dp_sa_slot_t *sa = dp_table_find_in(tbl, s, spi);
   if (!sa) {
@@ -107,9 +119,9 @@ static void one(dp_table_t *tbl, dp_rawsock_t *s, const uint8_t *pkt, size_t len
   size_t ilen;
   uint32_t dseq;
   const char *why;
-  dp_drop_t r = s->proto == ERX_PROTO_AH ? dp_ah_decap(sa->crypto, pkt, len, c->inner, DP_PKT_MAX, &ilen, &dseq, &why)
-                                         : dp_esp_decap(sa->crypto, pkt + ihl, len - ihl, c->inner, DP_PKT_MAX, &ilen,
-                                                        &dseq, &why);
+  dp_drop_t r = s->proto == ERX_PROTO_AH
+                    ? dp_ah_decap(sa->crypto, pkt, len, c->inner, DP_PKT_MAX, &ilen, &dseq, &why)
+                    : dp_esp_decap(sa->crypto, ipsec, esp_len, c->inner, DP_PKT_MAX, &ilen, &dseq, &why);
   if (r != DP_OK) {
     drop(t, sa, r);
     return;

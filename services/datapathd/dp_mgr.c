@@ -102,6 +102,8 @@ typedef struct sock_open {
 static int open_in_ns(void *arg)
 {
   sock_open_t *a = arg;
+  if (a->s->proto == DP_PROTO_UDP)
+    return dp_raw_open_esp_in_udp(&a->s->raw, a->s->addr, a->err, a->errlen);
   return dp_raw_open(&a->s->raw, a->s->proto, a->s->addr, a->s->proto == ERX_PROTO_AH, a->err, a->errlen);
 }
 
@@ -237,10 +239,12 @@ static void pick_ifname(dp_mgr_t *m, mtun_t *mt)
 
 /* ---- build and tear down ---- */
 
-static void sa_free(dp_sa_slot_t *sa)
+/* The SA and its socket reference. */
+static void sa_free(dp_mgr_t *m, dp_sa_slot_t *sa)
 {
   if (!sa)
     return;
+  sock_put(m, sa->sock);
   dp_sa_free(sa->crypto);
   free(sa);
 }
@@ -262,19 +266,16 @@ static void teardown(dp_mgr_t *m, mtun_t *mt, tun_fate_t fate)
     gone[n++] = t->in[i];
   if (t->out)
     gone[n++] = t->out;
-  dp_rawsock_t *s = t->sock;
   t->n_in = 0;
   t->out = NULL;
-  t->sock = NULL;
   t->up = false;
   dp_table_unlock(m->tbl);
   /* no worker can reach them now */
   for (unsigned i = 0; i < n; i++) {
     if (m->o.on_sa)
       m->o.on_sa(m->o.arg, t, gone[i], true);
-    sa_free(gone[i]);
+    sa_free(m, gone[i]);
   }
-  sock_put(m, s);
   if (fate == CLOSE_TUN)
     dp_tun_close(&t->tun);
   else if (fate == DESTROY_TUN)
@@ -316,7 +317,7 @@ static dp_sa_slot_t *sa_make(dp_mgr_t *m, dp_tunnel_t *t, const Erx__Cfg__Sessio
     uint32_t reserve = last > UINT32_MAX - DP_SEQ_BLOCK ? UINT32_MAX : last + DP_SEQ_BLOCK;
     if (dp_seq_store_set(m->seqs, t->key, k->spi, reserve, why, sizeof why) != 0) {
       snprintf(err, errlen, "cannot reserve outbound sequence numbers: %.140s", why);
-      sa_free(sa);
+      sa_free(m, sa);
       return NULL;
     }
     sa->seq.last = last;
@@ -394,14 +395,17 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
   dp_sa_slot_t *in = sa_make(m, t, cfg->inbound, true, err, sizeof err);
   dp_sa_slot_t *out = in ? sa_make(m, t, cfg->outbound, false, err, sizeof err) : NULL;
   if (!out) {
-    sa_free(in);
+    sa_free(m, in);
     sock_put(m, s);
     set_down(mt, false, err);
     return false;
   }
+  /* one socket, a reference per SA */
+  in->sock = s;
+  out->sock = s;
+  s->refs++;
   const dp_tunnel_t *other = NULL;
   dp_table_wrlock(m->tbl);
-  t->sock = s;
   t->in[0] = in;
   t->n_in = 1;
   t->out = out;
@@ -411,7 +415,6 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
   } else {
     t->n_in = 0;
     t->out = NULL;
-    t->sock = NULL;
   }
   dp_table_unlock(m->tbl);
   if (!ok) {
@@ -420,9 +423,8 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
       snprintf(msg, sizeof msg, "inbound SPI %" PRIu32 " is already used by tunnel ipsec:%s", in->spi, other->name);
     else
       snprintf(msg, sizeof msg, "out of memory");
-    sa_free(in);
-    sa_free(out);
-    sock_put(m, s);
+    sa_free(m, in);
+    sa_free(m, out);
     set_down(mt, other != NULL, msg);
     return false;
   }
@@ -476,10 +478,13 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
     child_log(t, cs, "no transform");
     return;
   }
-  if (cs->encap_sport || cs->encap_dport) {
-    child_log(t, cs, "UDP encapsulation is not in the data path yet");
+  bool udp = cs->encap_sport || cs->encap_dport;
+  if (udp && (xf->proto != ERX_PROTO_ESP || !cs->encap_sport || !cs->encap_dport || cs->encap_sport > 65535 ||
+              cs->encap_dport > 65535)) {
+    child_log(t, cs, "UDP encapsulation needs ESP and two ports (RFC 3948)");
     return;
   }
+  int proto = udp ? DP_PROTO_UDP : (int)xf->proto;
   if (cs->peer && cs->peer[0] && !erx_ipv4_parse(cs->peer, &dst)) {
     child_log(t, cs, "peer is not an IPv4 address");
     return;
@@ -489,16 +494,11 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
     return;
   }
   char err[DP_REASON_MAX];
-  dp_rawsock_t *s = t->sock;
-  if (s && s->proto != (int)xf->proto) {
-    child_log(t, cs, "mixes AH and ESP in one tunnel");
-    return;
-  }
-  if (!s && !(s = sock_get(m, t->transport_vr, t->src, xf->proto, err, sizeof err))) {
+  dp_rawsock_t *s = sock_get(m, t->transport_vr, t->src, proto, err, sizeof err);
+  if (!s) {
     set_down(mt, true, err);
     return;
   }
-  bool new_sock = !t->sock;
   dp_sa_slot_t *sa = calloc(1, sizeof *sa);
   sa->crypto = sa ? dp_sa_new(xf, cs->spi, cs->enc_key.data, cs->enc_key.len, cs->auth_key.data, cs->auth_key.len,
                               err, sizeof err)
@@ -506,10 +506,10 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
   if (!sa || !sa->crypto) {
     child_log(t, cs, sa ? err : "out of memory");
     free(sa);
-    if (new_sock)
-      sock_put(m, s);
+    sock_put(m, s);
     return;
   }
+  sa->sock = s;
   sa->tunnel = t;
   sa->xf = cs->transform;
   sa->spi = cs->spi;
@@ -518,13 +518,14 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
   sa->hard_bytes = dp_life_hard_bytes(&sa->life);
   sa->created_ms = mono_ms();
   sa->seq_reserved = UINT32_MAX; /* a negotiated SA starts at 1 and is rekeyed long before the end */
+  sa->encap_sport = (uint16_t)cs->encap_sport;
+  sa->encap_dport = (uint16_t)cs->encap_dport;
   dp_replay_init(&sa->replay);
 
   dp_sa_slot_t *retired = NULL;
   const dp_tunnel_t *other = NULL;
   bool ok = true;
   dp_table_wrlock(m->tbl);
-  t->sock = s;
   if (cs->inbound) {
     if (t->n_in == DP_IN_MAX) {
       retired = t->in[0];
@@ -545,14 +546,14 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
   if (retired) {
     if (m->o.on_sa)
       m->o.on_sa(m->o.arg, t, retired, true);
-    sa_free(retired);
+    sa_free(m, retired);
   }
   if (!ok) {
     char msg[DP_REASON_MAX];
     snprintf(msg, sizeof msg, "inbound SPI %" PRIu32 " is already used by tunnel ipsec:%s", cs->spi,
              other ? other->name : "?");
     child_log(t, cs, msg);
-    sa_free(sa);
+    sa_free(m, sa);
     return;
   }
   LOG_INFO("tunnel ipsec:%s (vr %s): %s spi %" PRIu32 " (%s) from iked installed%s", t->name, t->vr,
@@ -590,7 +591,7 @@ static void child_remove(dp_mgr_t *m, mtun_t *mt, bool inbound, uint32_t spi)
     return;
   if (m->o.on_sa)
     m->o.on_sa(m->o.arg, t, gone, true);
-  sa_free(gone);
+  sa_free(m, gone);
   if (was_up && !t->up) {
     set_down(mt, false, "waiting for IKE negotiation (iked)");
     LOG_INFO("tunnel ipsec:%s (vr %s): down: its SAs were deleted", t->name, t->vr);

@@ -10,6 +10,7 @@
 #include "esp_codec.h"
 #include "ipv4_hdr.h"
 #include "tcp_gso.h"
+#include "udp_encap.h"
 
 #include <linux/virtio_net.h>
 
@@ -56,6 +57,11 @@ static bool encap_one(dp_tunnel_t *t, dp_sa_slot_t *sa, const uint8_t *pkt, size
       t->ip_id = 1;
     dp_ah_outer_t outer = {.src = t->src, .dst = t->dst, .ttl = 64, .id = t->ip_id};
     ok = dp_ah_encap(sa->crypto, seq, &outer, pkt, n, out, DP_PKT_MAX, out_len);
+  } else if (sa->encap_dport) {
+    /* RFC 3948: the UDP header in front, checksum zero */
+    ok = dp_esp_encap(sa->crypto, seq, pkt, n, out + DP_UDP_HDR, DP_PKT_MAX - DP_UDP_HDR, out_len) &&
+         dp_udp_encap_hdr(out, sa->encap_sport, sa->encap_dport, *out_len);
+    *out_len += DP_UDP_HDR;
   } else {
     ok = dp_esp_encap(sa->crypto, seq, pkt, n, out, DP_PKT_MAX, out_len);
   }
@@ -72,7 +78,8 @@ static void flush(dp_tunnel_t *t, out_ctx_t *c)
 {
   if (c->k == 0)
     return;
-  int sent = t->sock ? dp_raw_send(&t->sock->raw, (const uint8_t *const *)c->out, c->lens, c->dsts, c->k) : 0;
+  /* every packet of a batch went through the same outbound SA */
+  int sent = t->out ? dp_raw_send(&t->out->sock->raw, (const uint8_t *const *)c->out, c->lens, c->dsts, c->k) : 0;
   if (sent < 0)
     sent = 0;
   uint64_t octets = 0;
@@ -91,7 +98,7 @@ static bool one(void *arg, const uint8_t *pkt, size_t n)
   dp_tunnel_t *t = c->t;
   DP_INC(t->cout.user_pkts, 1);
   DP_INC(t->cout.user_octets, (uint64_t)n);
-  if (!t->up || !t->out || !t->sock) {
+  if (!t->up || !t->out) {
     DP_INC(t->cout.other, 1); /* the interface exists, the tunnel is down */
     return true;
   }

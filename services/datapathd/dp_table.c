@@ -103,7 +103,7 @@ static uint64_t spi_key(const dp_rawsock_t *s, uint32_t spi) { return (s->id & 0
 bool dp_table_add_in(dp_table_t *t, dp_sa_slot_t *sa, const dp_tunnel_t **other)
 {
   *other = NULL;
-  dp_rawsock_t *s = sa->tunnel->sock;
+  dp_rawsock_t *s = sa->sock;
   if (!s)
     return false;
   const dp_sa_slot_t *o = dp_idmap_get(&t->spi_index, spi_key(s, sa->spi));
@@ -118,7 +118,7 @@ bool dp_table_add_in(dp_table_t *t, dp_sa_slot_t *sa, const dp_tunnel_t **other)
 
 void dp_table_del_in(dp_table_t *t, dp_sa_slot_t *sa)
 {
-  dp_rawsock_t *s = sa->tunnel->sock;
+  dp_rawsock_t *s = sa->sock;
   if (s && dp_idmap_get(&t->spi_index, spi_key(s, sa->spi)) == sa)
     dp_idmap_del(&t->spi_index, spi_key(s, sa->spi));
 }
@@ -126,8 +126,8 @@ void dp_table_del_in(dp_table_t *t, dp_sa_slot_t *sa)
 bool dp_table_add_tunnel(dp_table_t *t, dp_tunnel_t *tun, const dp_tunnel_t **other)
 {
   *other = NULL;
-  for (unsigned i = 0; tun->sock && i < tun->n_in; i++) {
-    const dp_sa_slot_t *o = dp_idmap_get(&t->spi_index, spi_key(tun->sock, tun->in[i]->spi));
+  for (unsigned i = 0; i < tun->n_in; i++) {
+    const dp_sa_slot_t *o = dp_idmap_get(&t->spi_index, spi_key(tun->in[i]->sock, tun->in[i]->spi));
     if (o && o->tunnel != tun) {
       *other = o->tunnel;
       return false;
@@ -144,7 +144,7 @@ bool dp_table_add_tunnel(dp_table_t *t, dp_tunnel_t *tun, const dp_tunnel_t **ot
       return false;
     }
   }
-  for (unsigned i = 0; tun->sock && i < tun->n_in; i++)
+  for (unsigned i = 0; i < tun->n_in; i++)
     if (!dp_table_add_in(t, tun->in[i], other))
       return false;
   return true;

@@ -21,6 +21,7 @@
 #define DP_NAME_MAX 81
 #define DP_KEY_MAX (DP_VR_MAX + DP_NAME_MAX + 2)
 #define DP_REASON_MAX 200
+#define DP_PROTO_UDP 17 /* a raw socket kind: ESP in UDP */
 
 /* A raw ESP or AH socket of one local address in one transport virtual
  * router; shared by every tunnel sourced there. */
@@ -28,7 +29,7 @@ typedef struct dp_rawsock {
   dp_raw_t raw;
   char vr[DP_VR_MAX];
   uint32_t addr;
-  int proto;
+  int proto;            /* 50 ESP, 51 AH, 17 ESP in UDP (RFC 3948) */
   unsigned refs;
   uint64_t id;          /* in the table's socket slots (epoll data) */
   uint64_t unknown_spi; /* inbound worker only */
@@ -43,6 +44,7 @@ struct dp_tunnel;
 
 typedef struct dp_sa_slot {
   struct dp_tunnel *tunnel; /* whose (the inbound index finds the SA) */
+  dp_rawsock_t *sock;       /* where it is sent or received (a reference) */
   dp_sa_t *crypto;
   Erx__Cfg__Transform xf;
   uint32_t spi;
@@ -56,6 +58,7 @@ typedef struct dp_sa_slot {
   int life_state;        /* Erx__Dp__SaLife; worker may set HARD, control sets both */
   uint64_t packets, bytes, replay_err, auth_err;
   int64_t last_ms;       /* wall clock of the last accepted packet */
+  uint16_t encap_sport, encap_dport; /* RFC 3948 UDP encapsulation, 0 = plain ESP */
 } dp_sa_slot_t;
 
 typedef struct dp_tunnel {
@@ -68,7 +71,6 @@ typedef struct dp_tunnel {
   /* runtime */
   dp_tun_t tun;
   uint64_t tun_id;       /* in the table's tunnel slots (epoll data), 0 = not in the table */
-  dp_rawsock_t *sock;
   dp_sa_slot_t *in[DP_IN_MAX]; /* oldest first */
   unsigned n_in;
   dp_sa_slot_t *out;           /* the newest outbound SA carries the traffic */

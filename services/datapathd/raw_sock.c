@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,9 +19,12 @@ int dp_raw_open(dp_raw_t *r, int proto, uint32_t bind_addr, bool hdrincl, char *
     return -1;
   }
   int one = 1, big = 4 << 20;
-  /* bursts of a fast sender must queue, not drop */
-  setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  setsockopt(r->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  /* bursts of a fast sender must queue, not drop (FORCE: beyond rmem_max,
+   * as root; the plain option is the fallback) */
+  if (setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0)
+    setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  if (setsockopt(r->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big) != 0)
+    setsockopt(r->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
   if (hdrincl && setsockopt(r->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) != 0) {
     snprintf(err, errlen, "IP_HDRINCL: %s", strerror(errno));
     dp_raw_close(r);
@@ -33,6 +37,34 @@ int dp_raw_open(dp_raw_t *r, int proto, uint32_t bind_addr, bool hdrincl, char *
       dp_raw_close(r);
       return -1;
     }
+  }
+  return 0;
+}
+
+/* ESP in UDP (RFC 3948) without owning port 4500: a raw UDP socket gets a
+ * copy of every UDP datagram, and this filter keeps those to port 4500 whose
+ * first four payload bytes are not the non-ESP marker (IKE, which iked's
+ * UDP socket takes; a 1-byte keepalive fails the 4-byte load and is
+ * dropped too).  Raw sockets see the IP header: X = its length. */
+static const struct sock_filter esp_in_udp[] = {
+    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),              /* X = 4 * (IP[0] & 0xf) */
+    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),               /* UDP destination port */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4500, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_IND, 8),               /* first payload word: the SPI */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, 0xffff),
+    BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+int dp_raw_open_esp_in_udp(dp_raw_t *r, uint32_t bind_addr, char *err, size_t errlen)
+{
+  if (dp_raw_open(r, IPPROTO_UDP, bind_addr, false, err, errlen) != 0)
+    return -1;
+  struct sock_fprog prog = {.len = sizeof esp_in_udp / sizeof esp_in_udp[0], .filter = (struct sock_filter *)esp_in_udp};
+  if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+    snprintf(err, errlen, "SO_ATTACH_FILTER (ESP in UDP): %s", strerror(errno));
+    dp_raw_close(r);
+    return -1;
   }
   return 0;
 }

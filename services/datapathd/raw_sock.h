@@ -16,6 +16,10 @@ typedef struct dp_raw {
 
 /* bind_addr host order (0: any).  Opened in the calling thread's namespace. */
 int dp_raw_open(dp_raw_t *r, int proto, uint32_t bind_addr, bool hdrincl, char *err, size_t errlen);
+/* A raw UDP socket that receives only ESP in UDP to port 4500 (RFC 3948)
+ * and sends UDP header + ESP: ESP-in-UDP without binding the port iked uses
+ * for IKE. */
+int dp_raw_open_esp_in_udp(dp_raw_t *r, uint32_t bind_addr, char *err, size_t errlen);
 void dp_raw_close(dp_raw_t *r);
 
 /* Up to n (≤ DP_RAW_BATCH) datagrams, each a whole IPv4 packet (header

@@ -109,11 +109,36 @@ ping_ab 3 972 && fail "pings crossed an SA past its hard kilobyte lifetime"
 has '5002 .* expired' "$ERXSH" --dir "$RA" -c 'show ipsec sa' || fail "show ipsec sa does not say the SA expired"
 echo "dp_iked_sas: a 64 KB lifetime went soft (published) at 90% and hard at 100%"
 
+# ESP in UDP (RFC 3948, what NAT traversal and strongSwan's kernel-libipsec
+# need): iked owns UDP 4500 for IKE, so each namespace gets a socket bound
+# there (a stand-in for iked's), and datapathd's filtered raw UDP socket
+# takes the ESP
+for ns in "$NSA" "$NSB"; do
+  ip netns exec "$ns" python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 4500)); time.sleep(60)' &
+  BG_PIDS+=($!)
+done
+sleep 0.3
+say pa "set default sig in 6004 esp-aes128-hmac-sha $ENC $AUTH 0 0 4500 4500"
+say pb "set default sig in 5004 esp-aes128-hmac-sha $ENC $AUTH 0 0 4500 4500"
+say pa "set default sig out 5004 esp-aes128-hmac-sha $ENC $AUTH 0 0 4500 4500"
+say pb "set default sig out 6004 esp-aes128-hmac-sha $ENC $AUTH 0 0 4500 4500"
+for d in pa:out:5002 pa:in:6002 pb:in:5002 pb:out:6002; do
+  IFS=: read -r p dir spi <<<"$d"
+  say "$p" "del default sig $dir $spi"
+done
+ip netns exec "$NSB" timeout 10 tshark -i any -a duration:4 -f 'udp port 4500 or esp' -T fields -e ip.proto \
+  >"$TMP/wire.out" 2>/dev/null &
+tsk=$!
+sleep 1.5
+ping_ab 5 || fail "no ping through ESP in UDP: $(tail -n 4 "$RA/log/datapathd.log"; "$ERXSH" --dir "$RB" -c "show ipsec tunnel ipsec:sig detail" -c "show ipsec sa" | tail -n 8)"
+wait "$tsk" || true
+udp=$(grep -c '^17$' "$TMP/wire.out" || true) esp=$(grep -c '^50$' "$TMP/wire.out" || true)
+[ "$udp" -ge 10 ] && [ "$esp" -eq 0 ] || fail "expected ESP in UDP only on the wire: $udp UDP, $esp ESP packets"
+has '^ipsec:sig  *in  *6004 .* 5 ' "$ERXSH" --dir "$RA" -c 'show ipsec sa' || fail "the UDP-encapsulated SA did not count 5 packets: $("$ERXSH" --dir "$RA" -c 'show ipsec sa')"
+echo "dp_iked_sas: ESP in UDP 4500 carries the pings ($udp UDP-encapsulated packets, no plain ESP)"
+
 # iked comes back with no SAs: the tunnel goes down
-pair 5003 6003 0
-say pa "del default sig out 5002"
-say pa "del default sig in 6002"
-ping_ab 3 || fail "no ping after the SAs were replaced"
 # (by pid: its fifo's write end is also held by the processes started since)
 kill "$pa_pid"
 wait "$pa_pid" 2>/dev/null || true

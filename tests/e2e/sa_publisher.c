@@ -1,7 +1,7 @@
 /* A stand-in for iked's SA publication in the data-path tests: a real Clone
  * publisher (root "ike") on a router's iked endpoints, fed line by line on
  * stdin, until iked exists to negotiate these SAs itself.  Lines:
- *   set VR TUNNEL in|out SPI TRANSFORM ENC_HEX|- AUTH_HEX|- LIFE_S LIFE_KB
+ *   set VR TUNNEL in|out SPI TRANSFORM ENC_HEX|- AUTH_HEX|- LIFE_S LIFE_KB [SPORT DPORT]
  *   del VR TUNNEL in|out SPI
  * Each line is answered "ok" or "error: ..." on stdout once published.
  * Usage: ERX_RUNDIR=DIR/run sa_publisher   (runs until stdin closes). */
@@ -43,16 +43,17 @@ static const char *line_cmd(char *line)
   char op[8], vr[40], tun[90], dir[8], xfname[40], enc[160], auth[160];
   unsigned long spi, life_s = 0;
   unsigned long long life_kb = 0;
-  int n = sscanf(line, "%7s %39s %89s %7s %lu %39s %159s %159s %lu %llu", op, vr, tun, dir, &spi, xfname, enc, auth,
-                 &life_s, &life_kb);
+  unsigned sport = 0, dport = 0;
+  int n = sscanf(line, "%7s %39s %89s %7s %lu %39s %159s %159s %lu %llu %u %u", op, vr, tun, dir, &spi, xfname, enc,
+                 auth, &life_s, &life_kb, &sport, &dport);
   if (n < 5 || (strcmp(dir, "in") != 0 && strcmp(dir, "out") != 0))
     return "error: expected 'set|del VR TUNNEL in|out SPI ...'";
   char key[200];
   snprintf(key, sizeof key, "sa/%s/%s/%s/%lu", vr, tun, dir, spi);
   if (strcmp(op, "del") == 0)
     return erx_clone_pub_del(pub, key) == 0 ? "ok" : "error: delete failed";
-  if (strcmp(op, "set") != 0 || n != 10)
-    return "error: set needs 10 fields";
+  if (strcmp(op, "set") != 0 || (n != 10 && n != 12))
+    return "error: set needs 10 fields (12 with UDP encapsulation ports)";
   const erx_transform_info_t *xf = erx_transform_by_keyword(xfname);
   uint8_t ek[64], ak[64];
   size_t el, al;
@@ -68,6 +69,8 @@ static const char *line_cmd(char *line)
   cs.auth_key = (ProtobufCBinaryData){al, ak};
   cs.life_seconds = (uint32_t)life_s;
   cs.life_kilobytes = life_kb;
+  cs.encap_sport = sport;
+  cs.encap_dport = dport;
   return erx_clone_pub_set(pub, "ike.sa", key, &cs.base) == 0 ? "ok" : "error: publish failed";
 }
 
