@@ -787,6 +787,9 @@ void dp_mgr_del(dp_mgr_t *m, const char *vr, const char *name)
   if (!mt)
     return;
   teardown(m, mt, DESTROY_TUN); /* fd ioctls: no need to be in its namespace */
+  char err[200];
+  if (dp_seq_store_drop(m->seqs, mt->t.key, err, sizeof err) != 0)
+    LOG_WARN("tunnel ipsec:%s: its sequence reservations stay on disk: %s", mt->t.name, err);
   erx_strmap_del(m->ifnames, mt->t.ifname);
   LOG_INFO("tunnel ipsec:%s (vr %s): removed", mt->t.name, mt->t.vr);
   free(mt->cfg);

@@ -87,6 +87,8 @@ uint32_t dp_seq_store_get(const dp_seq_store_t *s, const char *tunnel, uint32_t 
   return p ? *p : 0;
 }
 
+static int rewrite(dp_seq_store_t *s, char *err, size_t errlen);
+
 int dp_seq_store_set(dp_seq_store_t *s, const char *tunnel, uint32_t spi, uint32_t reserved, char *err, size_t errlen)
 {
   char key[300];
@@ -95,6 +97,29 @@ int dp_seq_store_set(dp_seq_store_t *s, const char *tunnel, uint32_t spi, uint32
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  return rewrite(s, err, errlen);
+}
+
+int dp_seq_store_drop(dp_seq_store_t *s, const char *tunnel, char *err, size_t errlen)
+{
+  size_t n, tl = strlen(tunnel), dropped = 0;
+  const char **keys = erx_strmap_sorted_keys(s->map, &n);
+  char **gone = keys ? calloc(n ? n : 1, sizeof *gone) : NULL;
+  for (size_t i = 0; gone && i < n; i++)
+    if (strncmp(keys[i], tunnel, tl) == 0 && keys[i][tl] == ' ')
+      gone[dropped++] = strdup(keys[i]);
+  free(keys);
+  for (size_t i = 0; gone && i < dropped; i++) {
+    if (gone[i])
+      free(erx_strmap_del(s->map, gone[i]));
+    free(gone[i]);
+  }
+  free(gone);
+  return dropped ? rewrite(s, err, errlen) : 0;
+}
+
+static int rewrite(dp_seq_store_t *s, char *err, size_t errlen)
+{
   FILE *f = fopen(s->tmp, "w");
   if (!f) {
     snprintf(err, errlen, "%s: %s", s->tmp, strerror(errno));

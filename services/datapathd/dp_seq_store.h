@@ -20,3 +20,5 @@ uint32_t dp_seq_store_get(const dp_seq_store_t *s, const char *tunnel, uint32_t 
 /* Records a reservation and rewrites the file atomically (fsync, rename).
  * 0, or -1 with err: the caller must not use the reservation then. */
 int dp_seq_store_set(dp_seq_store_t *s, const char *tunnel, uint32_t spi, uint32_t reserved, char *err, size_t errlen);
+/* Forgets every reservation of a deleted tunnel (the file is rewritten). */
+int dp_seq_store_drop(dp_seq_store_t *s, const char *tunnel, char *err, size_t errlen);

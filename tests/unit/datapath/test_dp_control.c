@@ -152,6 +152,15 @@ Test(seq_store, reservations_survive_a_reopen_and_bad_lines_are_skipped)
   cr_assert_eq(dp_seq_store_get(s, "default/toB", 1000), 2 * DP_SEQ_BLOCK);
   cr_assert_eq(dp_seq_store_get(s, "vr1/x", 7), 3 * DP_SEQ_BLOCK);
   cr_assert_eq(dp_seq_store_get(s, "vr1/x", 8), 0);
+  /* a deleted tunnel's reservations go, on disk too; a tunnel whose name
+   * merely starts the same way keeps its own */
+  cr_assert_eq(dp_seq_store_set(s, "default/toBx", 9, 5, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(dp_seq_store_drop(s, "default/toB", err, sizeof err), 0, "%s", err);
+  dp_seq_store_close(&s);
+  s = dp_seq_store_open(dir, err, sizeof err);
+  cr_assert_eq(dp_seq_store_get(s, "default/toB", 1000), 0);
+  cr_assert_eq(dp_seq_store_get(s, "default/toBx", 9), 5);
+  cr_assert_eq(dp_seq_store_get(s, "vr1/x", 7), 3 * DP_SEQ_BLOCK);
   dp_seq_store_close(&s);
   unlink(path);
   rmdir(dir);
