@@ -1,0 +1,3 @@
+#include "ike_vectors.h"
+
+#include "ike_vectors.inc"
