@@ -168,7 +168,7 @@ isakmp_err_t isakmp_parse_sa(const uint8_t *b, size_t len, isakmp_sa_t *sa, isak
     if (next != ISAKMP_PL_P && next != ISAKMP_PL_NONE)
       return isakmp_fail(e, ISAKMP_ERR_PROPOSAL, "SA payload: proposal %u: next payload %u, not P (2) or 0",
                          sa->nprop + 1, next);
-    size_t plen;
+    size_t plen = 0; /* set by parse_proposal on ISAKMP_OK; -O2 cannot see that */
     isakmp_err_t r = parse_proposal(b + off, len - off, sa, sa->nprop + 1, &plen, e);
     if (r != ISAKMP_OK)
       return r;
