@@ -113,13 +113,15 @@ enum isakmp_ike_enc {
   IKE_ENC_AES_CBC = 7, /* RFC 3602 */
 };
 
+/* IKEV1_: the wire's numbers, distinct from the crypto library's ike_hash_t
+ * (IKE_HASH_*, erx.cfg's order), which code often sees alongside */
 enum isakmp_ike_hash {
-  IKE_HASH_MD5 = 1,
-  IKE_HASH_SHA = 2,
-  IKE_HASH_TIGER = 3,
-  IKE_HASH_SHA2_256 = 4,
-  IKE_HASH_SHA2_384 = 5,
-  IKE_HASH_SHA2_512 = 6,
+  IKEV1_HASH_MD5 = 1,
+  IKEV1_HASH_SHA = 2,
+  IKEV1_HASH_TIGER = 3,
+  IKEV1_HASH_SHA2_256 = 4,
+  IKEV1_HASH_SHA2_384 = 5,
+  IKEV1_HASH_SHA2_512 = 6,
 };
 
 enum isakmp_ike_auth {

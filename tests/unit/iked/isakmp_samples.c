@@ -53,7 +53,7 @@ size_t sample_mm1(uint8_t *buf, size_t cap)
   isakmp_prop_begin(&w, 1, ISAKMP_PROTO_ISAKMP, NULL, 0);
   isakmp_xf_begin(&w, 1, ISAKMP_KEY_IKE);
   isakmp_attr(&w, IKE_ATTR_ENC, IKE_ENC_3DES_CBC);
-  isakmp_attr(&w, IKE_ATTR_HASH, IKE_HASH_SHA);
+  isakmp_attr(&w, IKE_ATTR_HASH, IKEV1_HASH_SHA);
   isakmp_attr(&w, IKE_ATTR_AUTH, IKE_AUTH_PSK);
   isakmp_attr(&w, IKE_ATTR_GROUP_DESC, IKE_GROUP_MODP1024);
   isakmp_attr(&w, IKE_ATTR_LIFE_TYPE, ISAKMP_LIFE_SECONDS);
@@ -117,7 +117,7 @@ size_t sample_aggressive(uint8_t *buf, size_t cap)
     isakmp_attr(&w, IKE_ATTR_ENC, t == 1 ? IKE_ENC_AES_CBC : IKE_ENC_3DES_CBC);
     if (t == 1)
       isakmp_attr(&w, IKE_ATTR_KEY_LENGTH, 256);
-    isakmp_attr(&w, IKE_ATTR_HASH, IKE_HASH_SHA2_256);
+    isakmp_attr(&w, IKE_ATTR_HASH, IKEV1_HASH_SHA2_256);
     isakmp_attr(&w, IKE_ATTR_AUTH, IKE_AUTH_PSK);
     isakmp_attr(&w, IKE_ATTR_GROUP_DESC, IKE_GROUP_MODP2048);
     isakmp_attr(&w, IKE_ATTR_LIFE_TYPE, ISAKMP_LIFE_SECONDS);

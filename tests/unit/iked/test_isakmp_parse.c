@@ -50,7 +50,7 @@ Test(parse, strongswan_main_mode_first_message)
   static const struct {
     uint16_t type;
     uint64_t value;
-  } want[] = {{IKE_ATTR_ENC, IKE_ENC_3DES_CBC},          {IKE_ATTR_HASH, IKE_HASH_SHA},
+  } want[] = {{IKE_ATTR_ENC, IKE_ENC_3DES_CBC},          {IKE_ATTR_HASH, IKEV1_HASH_SHA},
               {IKE_ATTR_AUTH, IKE_AUTH_PSK},             {IKE_ATTR_GROUP_DESC, IKE_GROUP_MODP1024},
               {IKE_ATTR_LIFE_TYPE, ISAKMP_LIFE_SECONDS}, {IKE_ATTR_LIFE_DURATION, 28800}};
   for (unsigned i = 0; i < 6; i++) {

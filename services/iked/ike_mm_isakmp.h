@@ -1,0 +1,5 @@
+/* The codec, for main mode's files. */
+#pragma once
+
+#include "isakmp_build.h"
+#include "isakmp_codec.h"
