@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# iked negotiates: two erx-ipsec routers, each with a signaled tunnel
+# configured only through erxsh (3DES/SHA transform set, a pre-shared key
+# for the peer's address, PFS group 5), bring it up over UDP 500 (main mode,
+# quick mode), datapathd installs the SAs iked publishes and pings cross
+# both ways; `show ipsec sa` agrees on both sides (A's outbound SPI is B's
+# inbound one and the reverse).  Then a tunnel whose keys differ stays down
+# and iked's log names the authentication failure for that tunnel.
+# Needs iked in ERX_BIN (cmake -DERX_IKED=ON).
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/manual_pair.sh
+source "$(dirname "$0")/manual_pair.sh"
+[ -x "$ERX_BIN/iked" ] || fail "no $ERX_BIN/iked (configure with -DERX_IKED=ON)"
+
+pair_up
+# signaled DIR NAME SRC DST LAN_LOCAL LAN_PEER ADDR KEY
+signaled() {
+  "$ERXSH" --dir "$1" -c 'configure terminal' -c "ipsec transform-set ts-$2 esp-3des-hmac-sha" \
+    -c "ipsec key manual pre-share $4" -c "key $8" -c 'exit' \
+    -c "interface tunnel ipsec:$2" -c "ip address $7 255.255.255.252" -c "tunnel transform-set ts-$2" \
+    -c "tunnel source $3" -c "tunnel destination $4" -c "tunnel local-identity address $5" \
+    -c "tunnel peer-identity address $6" -c 'tunnel pfs group 5' >"$TMP/cfg-$2.out" ||
+    fail "signaled tunnel $2 refused: $(grep -B1 '%' "$TMP/cfg-$2.out")"
+}
+ip -n "$NSA" addr add 203.0.113.1/32 dev lo
+ip -n "$NSB" addr add 203.0.113.2/32 dev lo
+signaled "$RA" sig 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 lab-secret
+signaled "$RB" sig 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 lab-secret
+wait_up "$RA" sig
+wait_up "$RB" sig
+ip netns exec "$NSA" ping -q -c 3 -W 2 -I 203.0.113.1 203.0.113.2 >"$TMP/ping.out" 2>&1 ||
+  fail "no ping A->B through the negotiated tunnel: $(cat "$TMP/ping.out")"
+ip netns exec "$NSB" ping -q -c 3 -W 2 -I 203.0.113.2 203.0.113.1 >"$TMP/ping.out" 2>&1 ||
+  fail "no ping B->A through the negotiated tunnel: $(cat "$TMP/ping.out")"
+echo "ike_pair: main mode + quick mode (3DES/SHA, PFS group 5) negotiated by iked; pings cross both ways"
+
+# show ipsec sa: one SA each way on each side, A's out = B's in and the reverse
+spi() { awk -v d="$2" '$1 == "ipsec:sig" && $2 == d {print $3}' "$TMP/sa-$1.out"; }
+"$ERXSH" --dir "$RA" -c 'show ipsec sa' >"$TMP/sa-a.out"
+"$ERXSH" --dir "$RB" -c 'show ipsec sa' >"$TMP/sa-b.out"
+a_out=$(spi a out) a_in=$(spi a in) b_out=$(spi b out) b_in=$(spi b in)
+if [ "$(wc -w <<<"$a_out $a_in $b_out $b_in")" -ne 4 ]; then
+  fail "expected one SA each way on each router: $(cat "$TMP/sa-a.out" "$TMP/sa-b.out")"
+fi
+if [ "$a_out" != "$b_in" ] || [ "$b_out" != "$a_in" ]; then
+  fail "the SPIs do not match: A out $a_out in $a_in, B out $b_out in $b_in"
+fi
+for s in $a_out $a_in; do [ "$s" -ge 256 ] || fail "SPI $s below 256"; done
+grep -Eq 'ipsec:sig: phase 2 .* up' "$RA/log/iked.log" "$RB/log/iked.log" || fail "iked did not log phase 2"
+echo "ike_pair: show ipsec sa agrees on both routers (A->B spi $a_out, B->A spi $b_out)"
+
+# iked on A killed and restarted: datapathd drops its SAs, the new iked
+# negotiates again with B (which still has the old ISAKMP SA) and traffic
+# crosses on new SPIs
+"$ROUTER" restart --dir "$RA" --service iked --kill >/dev/null || fail "iked did not restart"
+for ((i = 0; i < 100; i++)); do
+  "$ERXSH" --dir "$RA" -c 'show ipsec sa' >"$TMP/sa-a.out"
+  n_out=$(spi a out)
+  [ -n "$n_out" ] && [ "$n_out" != "$a_out" ] && break
+  sleep 0.1
+done
+if [ -z "$n_out" ] || [ "$n_out" = "$a_out" ]; then fail "no new SAs after iked restarted: $(cat "$TMP/sa-a.out")"; fi
+wait_up "$RA" sig
+ip netns exec "$NSA" ping -q -c 3 -W 2 -I 203.0.113.1 203.0.113.2 >"$TMP/ping.out" 2>&1 ||
+  fail "no ping A->B after iked restarted: $(cat "$TMP/ping.out")"
+"$ERXSH" --dir "$RB" -c 'show ipsec sa' >"$TMP/sa-b.out"
+[ "$(spi b in)" = "$n_out" ] || fail "B's inbound SA is not A's new outbound one: $(cat "$TMP/sa-b.out")"
+echo "ike_pair: after iked was killed and restarted on A the tunnel came back (A->B spi $n_out)"
+
+# mismatched pre-shared keys on a second link: the tunnel stays down and
+# iked's log names the authentication failure for it
+ip link add "k$$a" type veth peer name "k$$b"
+ip link set "k$$a" netns "$NSA"
+ip link set "k$$b" netns "$NSB"
+ip -n "$NSA" addr add 198.51.100.65/30 dev "k$$a"
+ip -n "$NSB" addr add 198.51.100.66/30 dev "k$$b"
+ip -n "$NSA" link set "k$$a" up
+ip -n "$NSB" link set "k$$b" up
+signaled "$RA" bad 198.51.100.65 198.51.100.66 203.0.113.11 203.0.113.12 198.51.100.5 key-of-a
+signaled "$RB" bad 198.51.100.66 198.51.100.65 203.0.113.12 203.0.113.11 198.51.100.6 key-of-b
+for ((i = 0; i < 100; i++)); do
+  grep -Eiq 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" "$RB/log/iked.log" && break
+  sleep 0.1
+done
+grep -Eiq 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" "$RB/log/iked.log" ||
+  fail "no authentication failure logged for ipsec:bad: $(tail -n 5 "$RA/log/iked.log" "$RB/log/iked.log")"
+sleep 2
+has 'Operational state: *up' "$ERXSH" --dir "$RA" -c 'show ipsec tunnel ipsec:bad detail' &&
+  fail "a tunnel with mismatched keys came up"
+grep -Eq 'key-of-[ab]' "$RA/log/iked.log" "$RB/log/iked.log" && fail "a key appears in iked's log"
+grep -Ehi 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" "$RB/log/iked.log" | head -n 1
+has 'Operational state: *up' "$ERXSH" --dir "$RA" -c 'show ipsec tunnel ipsec:sig detail' ||
+  fail "the good tunnel went down"
+echo "ike_pair: ok"
