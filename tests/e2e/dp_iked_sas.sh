@@ -15,6 +15,9 @@ ENC=00112233445566778899aabbccddeeff AUTH=0102030405060708090a0b0c0d0e0f10111213
 ENC2=ffeeddccbbaa99887766554433221100 AUTH2=1413121110090807060504030201000f0e0d0c0b
 
 pair_up
+# this test is iked's stand-in: the real one (when built) must not
+# negotiate these tunnels or hold iked's endpoints
+for r in "$RA" "$RB"; do "$ROUTER" kill --dir "$r" --service iked >/dev/null 2>&1 || true; done
 signaled() { # DIR SRC DST LAN_LOCAL LAN_PEER ADDR
   "$ERXSH" --dir "$1" -c 'configure terminal' -c 'ipsec transform-set ts esp-aes128-hmac-sha' \
     -c "ipsec key manual pre-share $3" -c 'key lab-secret' -c 'exit' \
