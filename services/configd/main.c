@@ -1,6 +1,5 @@
 /* configd: the CLI grammar and the running configuration. */
 #include <event2/event.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,39 +8,18 @@
 #include "cfg_server.h"
 #include "log.h"
 #include "service.h"
+#include "service_args.h"
 
-static void usage(void)
-{
-  fprintf(stderr, "usage: configd --state DIR [--name HOSTNAME]\n");
-}
+static const char usage[] = "usage: configd --state DIR [--name HOSTNAME]\n";
 
 int main(int argc, char **argv)
 {
-  cfg_server_opts_t opts = {.state_dir = NULL, .hostname = "host1"};
-  static const struct option longopts[] = {
-      {"state", required_argument, NULL, 's'},
-      {"name", required_argument, NULL, 'n'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  int c;
-  while ((c = getopt_long(argc, argv, "s:n:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 's':
-      opts.state_dir = optarg;
-      break;
-    case 'n':
-      opts.hostname = optarg;
-      break;
-    default:
-      usage();
-      return c == 'h' ? 0 : 2;
-    }
-  }
-  if (!opts.state_dir) {
-    usage();
-    return 2;
-  }
+  erx_service_args_t args;
+  int rc = erx_service_args(argc, argv, usage, NULL, 0, &args);
+  if (rc >= 0)
+    return rc;
+  /* the router's name is its initial hostname */
+  cfg_server_opts_t opts = {.state_dir = args.state_dir, .hostname = args.name ? args.name : "host1"};
   erx_log_init("configd");
 
   struct event_base *base = event_base_new();

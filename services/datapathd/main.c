@@ -1,6 +1,5 @@
 /* datapathd: the userspace ESP/AH data path (DESIGN §6). */
 #include <event2/event.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,44 +10,21 @@
 #include "log.h"
 #include "sa_crypto.h"
 #include "service.h"
+#include "service_args.h"
 
-static void usage(void)
-{
-  fprintf(stderr, "usage: datapathd --name NAME --state DIR [--vr-netns-prefix PREFIX]\n"
-                  "  virtual router X (other than default) is network namespace PREFIX+X;\n"
-                  "  PREFIX defaults to $ERX_VR_NETNS_PREFIX, then empty\n");
-}
+static const char usage[] = "usage: datapathd --name NAME --state DIR [--vr-netns-prefix PREFIX]\n"
+                            "  virtual router X (other than default) is network namespace PREFIX+X;\n"
+                            "  PREFIX defaults to $ERX_VR_NETNS_PREFIX, then empty\n";
 
 int main(int argc, char **argv)
 {
-  dp_server_opts_t opts = {.netns_prefix = getenv("ERX_VR_NETNS_PREFIX")};
-  static const struct option longopts[] = {
-      {"name", required_argument, NULL, 'n'},
-      {"state", required_argument, NULL, 's'},
-      {"vr-netns-prefix", required_argument, NULL, 'p'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  int c;
-  while ((c = getopt_long(argc, argv, "n:s:p:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'n':
-      break; /* the router's name: datapathd has no use for it */
-    case 's':
-      opts.state_dir = optarg;
-      break;
-    case 'p':
-      opts.netns_prefix = optarg;
-      break;
-    default:
-      usage();
-      return c == 'h' ? 0 : 2;
-    }
-  }
-  if (!opts.state_dir || optind != argc) {
-    usage();
-    return 2;
-  }
+  static const char *const extra[] = {"vr-netns-prefix"};
+  erx_service_args_t args;
+  int rc = erx_service_args(argc, argv, usage, extra, 1, &args);
+  if (rc >= 0)
+    return rc;
+  dp_server_opts_t opts = {.state_dir = args.state_dir,
+                           .netns_prefix = args.extra[0] ? args.extra[0] : getenv("ERX_VR_NETNS_PREFIX")};
   erx_log_init("datapathd");
   char err[256];
   if (!dp_crypto_init(err, sizeof err)) {

@@ -1,6 +1,5 @@
 /* licensed: the IPsec tunnel licence, the chassis ceiling and admissions. */
 #include <event2/event.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,50 +9,23 @@
 #include "lic_server.h"
 #include "log.h"
 #include "service.h"
+#include "service_args.h"
 #include "vendor_key.h"
-
-static void usage(void)
-{
-  fprintf(stderr, "usage: licensed --name NAME --state DIR [--chassis %s] [--vendor-key PUBLIC.pem]\n"
-                  "  --chassis defaults to $ERX_CHASSIS, then " LIC_DEFAULT_CHASSIS "\n",
-          lic_chassis_names());
-}
 
 int main(int argc, char **argv)
 {
-  const char *chassis_name = NULL, *vendor_path = NULL;
-  lic_server_opts_t opts = {.state_dir = NULL};
-  static const struct option longopts[] = {
-      {"name", required_argument, NULL, 'n'},
-      {"state", required_argument, NULL, 's'},
-      {"chassis", required_argument, NULL, 'c'},
-      {"vendor-key", required_argument, NULL, 'k'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  int c;
-  while ((c = getopt_long(argc, argv, "n:s:c:k:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'n':
-      break; /* the router's name: every service takes it; licensed has no use for it */
-    case 's':
-      opts.state_dir = optarg;
-      break;
-    case 'c':
-      chassis_name = optarg;
-      break;
-    case 'k':
-      vendor_path = optarg;
-      break;
-    default:
-      usage();
-      return c == 'h' ? 0 : 2;
-    }
-  }
-  if (!opts.state_dir || optind != argc) {
-    usage();
-    return 2;
-  }
+  char usage[512];
+  snprintf(usage, sizeof usage,
+           "usage: licensed --name NAME --state DIR [--chassis %s] [--vendor-key PUBLIC.pem]\n"
+           "  --chassis defaults to $ERX_CHASSIS, then " LIC_DEFAULT_CHASSIS "\n",
+           lic_chassis_names());
+  static const char *const extra[] = {"chassis", "vendor-key"};
+  erx_service_args_t args;
+  int rc = erx_service_args(argc, argv, usage, extra, 2, &args);
+  if (rc >= 0)
+    return rc;
+  const char *chassis_name = args.extra[0], *vendor_path = args.extra[1];
+  lic_server_opts_t opts = {.state_dir = args.state_dir};
   if (!chassis_name)
     chassis_name = getenv("ERX_CHASSIS");
   if (!chassis_name || !*chassis_name)
