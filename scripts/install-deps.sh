@@ -9,7 +9,7 @@ PACKAGES=(
   libevent-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev
   libcriterion-dev libedit-dev
   clang libclang-rt-14-dev
-  iproute2 iputils-ping procps python3 tmux docker-compose
+  iproute2 iputils-ping procps util-linux python3 tmux docker-compose
   tshark iperf3
 )
 
