@@ -10,7 +10,7 @@
 #include "ike_mm_priv.h"
 
 /* Decodes an SA payload into a heap copy (the structure is ~20 KB). */
-static mm_res_t parse_sa(const char *what, const isakmp_payload_t *p, isakmp_sa_t **sa, ike_mm_error_t *err)
+mm_res_t mm_parse_sa(const char *what, const isakmp_payload_t *p, isakmp_sa_t **sa, ike_mm_error_t *err)
 {
   isakmp_error_t e;
   *sa = malloc(sizeof **sa);
@@ -21,13 +21,25 @@ static mm_res_t parse_sa(const char *what, const isakmp_payload_t *p, isakmp_sa_
   return MM_OK;
 }
 
-static bool keep_sai(ike_mm_t *mm, const uint8_t *b, size_t len)
+bool mm_keep_sai(ike_mm_t *mm, const uint8_t *b, size_t len)
 {
   mm->sai_b = malloc(len);
   if (mm->sai_b)
     memcpy(mm->sai_b, b, len);
   mm->sai_len = len;
   return mm->sai_b != NULL;
+}
+
+mm_res_t mm_keep_sai_sent(ike_mm_t *mm, const char *what, ike_mm_error_t *err)
+{
+  /* HASH_I and HASH_R cover SAi_b as sent: read it back from the message */
+  isakmp_msg_t m;
+  isakmp_error_t e = {0};
+  if (isakmp_parse_message(mm->tx, mm->tx_len, &m, &e) != ISAKMP_OK || m.pl[0].type != ISAKMP_PL_SA)
+    return mm_fail(err, 0, "%s does not read back: %s", what, e.msg);
+  if (!mm_keep_sai(mm, m.pl[0].body, m.pl[0].len))
+    return mm_fail(err, 0, "%s: out of memory", what);
+  return MM_OK;
 }
 
 mm_res_t mm_i_send_mm1(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
@@ -38,21 +50,13 @@ mm_res_t mm_i_send_mm1(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
   mm_put_offer(&w, mm->rules, mm->nrules);
   mm_put_vids(&w, mm);
   mm_res_t r = mm_finish_plain(mm, &w, err);
-  if (r != MM_OK)
-    return r;
-  /* HASH_I and HASH_R cover SAi_b as sent: read it back from the message */
-  isakmp_msg_t m;
-  isakmp_error_t e;
-  if (isakmp_parse_message(mm->tx, mm->tx_len, &m, &e) != ISAKMP_OK || m.pl[0].type != ISAKMP_PL_SA ||
-      !keep_sai(mm, m.pl[0].body, m.pl[0].len))
-    return mm_fail(err, 0, "MM1 does not read back: %s", e.msg);
-  return MM_OK;
+  return r == MM_OK ? mm_keep_sai_sent(mm, "MM1", err) : r;
 }
 
 /* RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) about the ISAKMP SA: we use less
  * than the initiator offered, and say so rather than change the transform
  * it must get back unchanged. */
-static void put_responder_lifetime(isakmp_wbuf_t *w, const ike_mm_t *mm)
+void mm_put_responder_lifetime(isakmp_wbuf_t *w, const ike_mm_t *mm)
 {
   uint32_t s = mm->chosen.lifetime_s;
   const uint8_t attrs[12] = {0x80, IKE_ATTR_LIFE_TYPE, 0, ISAKMP_LIFE_SECONDS, 0, IKE_ATTR_LIFE_DURATION, 0, 4,
@@ -73,10 +77,10 @@ mm_res_t mm_r_mm1(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
   const isakmp_proposal_t *prop = NULL;
   const isakmp_transform_t *xf = NULL;
   uint32_t offered = 0;
-  mm_res_t r = parse_sa("MM1", in->sa, &sa, err);
+  mm_res_t r = mm_parse_sa("MM1", in->sa, &sa, err);
   if (r == MM_OK)
-    r = mm_select(sa, mm->rules, mm->nrules, &prop, &xf, &mm->chosen, &offered, err);
-  if (r == MM_OK && !keep_sai(mm, in->sa->body, in->sa->len))
+    r = mm_select(sa, mm->rules, mm->nrules, false, &prop, &xf, &mm->chosen, &offered, err);
+  if (r == MM_OK && !mm_keep_sai(mm, in->sa->body, in->sa->len))
     r = mm_fail(err, 0, "MM1: out of memory");
   if (r == MM_OK) {
     mm->peer_natt = in->vid_natt;
@@ -87,7 +91,7 @@ mm_res_t mm_r_mm1(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
     mm_put_hdr(&w, mm, 0, 0);
     mm_put_chosen(&w, sa, prop, xf);
     if (mm->chosen.lifetime_s < offered)
-      put_responder_lifetime(&w, mm);
+      mm_put_responder_lifetime(&w, mm);
     mm_put_vids(&w, mm);
     r = mm_finish_plain(mm, &w, err);
   }
@@ -112,9 +116,9 @@ mm_res_t mm_i_mm2(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
 {
   isakmp_sa_t *sa = NULL;
   ike_mm_proposal_t chosen;
-  mm_res_t r = parse_sa("MM2", in->sa, &sa, err);
+  mm_res_t r = mm_parse_sa("MM2", in->sa, &sa, err);
   if (r == MM_OK)
-    r = mm_check_reply(sa, mm->rules, mm->nrules, &chosen, err);
+    r = mm_check_reply("MM2", sa, mm->rules, mm->nrules, &chosen, err);
   free(sa);
   if (r != MM_OK)
     return r;
@@ -177,18 +181,17 @@ mm_res_t mm_r_mm3(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
   return send_ke(mm, mm->gxr, mm->nr, mm->nr_len, err);
 }
 
-/* MM5 or MM6: our ID (our address: keys are by address) and HASH_I or
- * HASH_R over it, encrypted. */
+/* MM5 or MM6: our ID and HASH_I or HASH_R over it, encrypted. */
 static mm_res_t send_final(ike_mm_t *mm, ike_mm_error_t *err)
 {
-  uint32_t a = mm->sa.local_addr;
-  const uint8_t id_b[8] = {ISAKMP_ID_IPV4_ADDR, 0, 0, 0, a >> 24, a >> 16, a >> 8, a};
+  uint8_t id_b[IKE_ID_MAX];
+  size_t id_len = mm_local_id_body(mm, id_b);
   uint8_t h[IKE_MAX_HASH];
-  if (!mm_auth_hash(mm, mm->sa.initiator, id_b, sizeof id_b, h))
+  if (!mm_auth_hash(mm, mm->sa.initiator, id_b, id_len, h))
     return mm_fail(err, 0, "cannot compute %s", mm->sa.initiator ? "HASH_I" : "HASH_R");
   /* RFC 2407 §4.6.2: in phase 1 the ID's protocol and port are 0 (or UDP/500) */
-  isakmp_id_t id = {.type = ISAKMP_ID_IPV4_ADDR, .data = id_b + 4, .len = 4};
-  uint8_t plain[256];
+  isakmp_id_t id = {.type = id_b[0], .data = id_b + 4, .len = id_len - 4};
+  uint8_t plain[IKE_ID_MAX + IKE_MAX_HASH + 16];
   isakmp_wbuf_t w;
   isakmp_wbuf_init(&w, plain, sizeof plain);
   isakmp_put_id(&w, &id);
@@ -209,54 +212,23 @@ mm_res_t mm_i_mm4(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
   return r == MM_OK ? send_final(mm, err) : r;
 }
 
-/* "IPv4 address 10.0.0.1", "FQDN vpn.example" for the log. */
-static const char *id_text(const isakmp_id_t *id, char *buf, size_t len)
-{
-  char a[16];
-  if (id->type == ISAKMP_ID_IPV4_ADDR && id->len == 4) {
-    uint32_t v = (uint32_t)id->data[0] << 24 | (uint32_t)id->data[1] << 16 | (uint32_t)id->data[2] << 8 | id->data[3];
-    snprintf(buf, len, "IPv4 address %s", mm_addr_str(v, a));
-  } else if (id->type == ISAKMP_ID_FQDN || id->type == ISAKMP_ID_USER_FQDN) {
-    int n = (int)(id->len > 64 ? 64 : id->len);
-    snprintf(buf, len, "%s \"%.*s\"", isakmp_id_type_name(id->type), n, (const char *)id->data);
-  } else {
-    snprintf(buf, len, "%s (%zu bytes)", isakmp_id_type_name(id->type), id->len);
-  }
-  return buf;
-}
-
 /* MM5 or MM6 from the peer: its hash over its ID proves it holds the same
- * key; then the ID must be its address (or, behind a NAT, any address). */
+ * key; then the ID must be the expected one, and an address ID its
+ * address (or, behind a NAT, any address). */
 static mm_res_t check_final(ike_mm_t *mm, const mm_in_t *in, const char *what, ike_mm_error_t *err)
 {
   bool peer_is_i = !mm->sa.initiator;
   const char *hname = peer_is_i ? "HASH_I" : "HASH_R";
   uint8_t want[IKE_MAX_HASH];
   size_t hl = ike_hash_len(mm->sa.hash);
-  char a[16], t[128];
+  char a[16];
   if (!mm_auth_hash(mm, peer_is_i, in->id->body, in->id->len, want))
     return mm_fail(err, 0, "%s: cannot compute %s", what, hname);
   if (in->hash->len != hl || CRYPTO_memcmp(in->hash->body, want, hl) != 0)
     return mm_fail(err, ISAKMP_N_AUTHENTICATION_FAILED, "%s from %s: %s does not verify (pre-shared keys differ?)",
                    what, mm_addr_str(mm->sa.peer_addr, a), hname);
   ike_iv_state_advance(&mm->sa.iv, 0, &in->iv_next);
-  isakmp_id_t id;
-  isakmp_error_t e;
-  if (isakmp_parse_id(in->id->body, in->id->len, &id, &e) != ISAKMP_OK)
-    return mm_fail(err, ISAKMP_N_INVALID_ID_INFORMATION, "%s: ID: %s", what, e.msg);
-  if (in->id->len > IKE_ID_MAX)
-    return mm_fail(err, ISAKMP_N_INVALID_ID_INFORMATION, "%s: ID of %zu bytes, at most %d", what, in->id->len,
-                   IKE_ID_MAX);
-  uint32_t v = id.len == 4 ? (uint32_t)id.data[0] << 24 | (uint32_t)id.data[1] << 16 | (uint32_t)id.data[2] << 8 |
-                                 id.data[3]
-                           : 0;
-  if (id.type != ISAKMP_ID_IPV4_ADDR || (v != mm->sa.peer_addr && !mm->sa.nat_peer))
-    return mm_fail(err, ISAKMP_N_INVALID_ID_INFORMATION,
-                   "%s: peer %s identified itself as %s; main mode with pre-shared keys needs its address", what,
-                   mm_addr_str(mm->sa.peer_addr, a), id_text(&id, t, sizeof t));
-  memcpy(mm->sa.peer_id, in->id->body, in->id->len);
-  mm->sa.peer_id_len = in->id->len;
-  return MM_OK;
+  return mm_accept_peer_id(mm, what, in->id->body, in->id->len, err);
 }
 
 mm_res_t mm_r_mm5(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)

@@ -20,7 +20,8 @@ enum { VID_DPD_FIXED = 14 };
 
 void mm_put_hdr(isakmp_wbuf_t *w, const ike_mm_t *mm, uint8_t flags, uint8_t next)
 {
-  isakmp_hdr_t h = {.exchange = ISAKMP_XCHG_MAIN, .flags = flags, .next_payload = next};
+  isakmp_hdr_t h = {.exchange = mm->aggressive ? ISAKMP_XCHG_AGGRESSIVE : ISAKMP_XCHG_MAIN, .flags = flags,
+                    .next_payload = next};
   memcpy(h.icookie, mm->sa.icookie, ISAKMP_COOKIE_LEN);
   memcpy(h.rcookie, mm->sa.rcookie, ISAKMP_COOKIE_LEN);
   isakmp_put_header(w, &h);
@@ -198,18 +199,22 @@ static mm_res_t check_header(const ike_mm_t *mm, const mm_transition_t *t, const
     return mm_refuse(err, isakmp_err_notify(e.code), "%s refused: %s", t->msg, e.msg);
   if (h->exchange == ISAKMP_XCHG_INFO && !(h->flags & ISAKMP_FLAG_E))
     return peer_info(t, msg, len, err);
-  if (h->exchange != ISAKMP_XCHG_MAIN || h->msgid != 0)
-    return mm_refuse(err, 0, "%s refused: %s exchange, M-ID %08x, expected main mode, M-ID 0", t->msg,
-                     isakmp_exchange_name(h->exchange), h->msgid);
-  /* MM1 has no responder cookie, MM2 brings it, the rest repeat both */
+  uint8_t xchg = mm->aggressive ? ISAKMP_XCHG_AGGRESSIVE : ISAKMP_XCHG_MAIN;
+  if (h->exchange != xchg || h->msgid != 0)
+    return mm_refuse(err, 0, "%s refused: %s exchange, M-ID %08x, expected %s, M-ID 0", t->msg,
+                     isakmp_exchange_name(h->exchange), h->msgid, mm->aggressive ? "aggressive mode" : "main mode");
+  /* the first message has no responder cookie, the responder's first
+   * brings it, the rest repeat both */
   bool icky_ok = memcmp(h->icookie, zero, ISAKMP_COOKIE_LEN) != 0 &&
                  (mm->state == IKE_MMS_START_R || memcmp(h->icookie, mm->sa.icookie, ISAKMP_COOKIE_LEN) == 0);
   bool rcky_ok = mm->state == IKE_MMS_START_R ? memcmp(h->rcookie, zero, ISAKMP_COOKIE_LEN) == 0
-                 : mm->state == IKE_MMS_SA_I  ? memcmp(h->rcookie, zero, ISAKMP_COOKIE_LEN) != 0
-                                              : memcmp(h->rcookie, mm->sa.rcookie, ISAKMP_COOKIE_LEN) == 0;
+                 : mm->state == IKE_MMS_SA_I || mm->state == IKE_MMS_AM_SA_I
+                     ? memcmp(h->rcookie, zero, ISAKMP_COOKIE_LEN) != 0
+                     : memcmp(h->rcookie, mm->sa.rcookie, ISAKMP_COOKIE_LEN) == 0;
   if (!icky_ok || !rcky_ok)
     return mm_refuse(err, ISAKMP_N_INVALID_COOKIE, "%s refused: cookies do not belong to this negotiation", t->msg);
-  if ((h->flags & ISAKMP_FLAG_A) || t->encrypted != ((h->flags & ISAKMP_FLAG_E) != 0))
+  bool enc = (h->flags & ISAKMP_FLAG_E) != 0;
+  if ((h->flags & ISAKMP_FLAG_A) || (t->encrypted != enc && !(t->clear_ok && !enc)))
     return mm_refuse(err, ISAKMP_N_INVALID_FLAGS, "%s refused: flags 0x%02x, expected %s", t->msg, h->flags,
                      t->encrypted ? "encrypted" : "cleartext");
   return MM_OK;
@@ -223,7 +228,7 @@ mm_res_t mm_read(ike_mm_t *mm, const mm_transition_t *t, const uint8_t *msg, siz
   if (r != MM_OK)
     return r;
   isakmp_error_t e;
-  if (!t->encrypted) {
+  if (!(in->hdr.flags & ISAKMP_FLAG_E)) {
     isakmp_msg_t m;
     if (isakmp_parse_message(msg, len, &m, &e) != ISAKMP_OK)
       return mm_refuse(err, isakmp_err_notify(e.code), "%s refused: %s", t->msg, e.msg);

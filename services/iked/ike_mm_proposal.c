@@ -161,15 +161,59 @@ static void decode(const isakmp_sa_t *sa, const isakmp_proposal_t *p, const isak
   o->usable = known && enc >= 0 && hash >= 0 && o->auth == IKE_AUTH_PSK && ike_dh_group(o->group) && o->life_s;
   if (o->usable)
     o->p = (ike_mm_proposal_t){.enc = (ike_enc_t)enc, .hash = (ike_hash_t)hash, .group = o->group,
-                               .lifetime_s = o->life_s};
+                               .lifetime_s = o->life_s, .aggressive = IKE_AGGR_NONE};
 }
 
-/* The first of our rules the offer equals in enc, hash and group (auth is
- * pre-shared on both), or -1. */
-static int matching_rule(const offer_t *o, const ike_mm_proposal_t *rules, size_t n)
+bool mm_rule_allows(const ike_mm_proposal_t *r, bool aggressive)
+{
+  return aggressive ? r->aggressive != IKE_AGGR_NONE : r->aggressive != IKE_AGGR_REQUIRED;
+}
+
+bool ike_mm_wants_aggressive(const ike_mm_proposal_t *rules, size_t n)
+{
+  /* no rule: the built-in one, main mode only */
+  for (size_t i = 0; rules && i < n; i++)
+    if (rules[i].aggressive == IKE_AGGR_REQUESTED || rules[i].aggressive == IKE_AGGR_REQUIRED)
+      return true;
+  return false;
+}
+
+size_t mm_offer_rules(const ike_mm_proposal_t *rules, size_t n, bool aggressive, ike_mm_proposal_t *out)
+{
+  size_t k = 0;
+  int first = -1;
+  for (size_t i = 0; i < n; i++) {
+    if (!mm_rule_allows(&rules[i], aggressive))
+      continue;
+    /* aggressive mode: AM1's KE is of the first such rule's group, so only
+     * rules of that group can be offered with it */
+    if (aggressive && first >= 0 && rules[i].group != rules[first].group)
+      continue;
+    if (first < 0)
+      first = (int)i;
+    out[k++] = rules[i];
+  }
+  return k;
+}
+
+const char *ike_mm_aggr_name(ike_mm_aggr_t a)
+{
+  static const char *const names[] = {
+      [IKE_AGGR_NONE] = "none",
+      [IKE_AGGR_ACCEPTED] = "accepted",
+      [IKE_AGGR_REQUESTED] = "requested",
+      [IKE_AGGR_REQUIRED] = "required",
+  };
+  return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+/* The first of our rules (those allowing the mode) the offer equals in
+ * enc, hash and group (auth is pre-shared on both), or -1. */
+static int matching_rule(const offer_t *o, const ike_mm_proposal_t *rules, size_t n, bool aggressive)
 {
   for (size_t i = 0; o->usable && i < n; i++)
-    if (rules[i].enc == o->p.enc && rules[i].hash == o->p.hash && rules[i].group == o->p.group)
+    if (mm_rule_allows(&rules[i], aggressive) && rules[i].enc == o->p.enc && rules[i].hash == o->p.hash &&
+        rules[i].group == o->p.group)
       return (int)i;
   return -1;
 }
@@ -201,7 +245,21 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
   }
 }
 
-static mm_res_t no_choice(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n, ike_mm_error_t *err)
+/* ", " separated names of the rules that allow the mode (allowed true)
+ * or do not; how many. */
+static size_t append_rules(char *m, size_t cap, size_t *len, const ike_mm_proposal_t *rules, size_t n,
+                           bool aggressive, bool allowed)
+{
+  char name[64];
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (mm_rule_allows(&rules[i], aggressive) == allowed)
+      append(m, cap, len, "%s%s", k++ ? ", " : "", ike_mm_proposal_name(&rules[i], name, sizeof name));
+  return k;
+}
+
+static mm_res_t no_choice(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n, bool aggressive,
+                          ike_mm_error_t *err)
 {
   char m[IKE_MM_ERR_LEN], name[64];
   size_t len = 0;
@@ -213,14 +271,19 @@ static mm_res_t no_choice(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules,
       append(m, sizeof m, &len, "%s%s", k++ ? ", " : "", offer_name(&o, name, sizeof name));
     }
   append(m, sizeof m, &len, ", we accept ");
-  for (size_t i = 0; i < n; i++)
-    append(m, sizeof m, &len, "%s%s", i ? ", " : "", ike_mm_proposal_name(&rules[i], name, sizeof name));
+  size_t k = append_rules(m, sizeof m, &len, rules, n, aggressive, true);
+  append(m, sizeof m, &len, "%s%s", k ? "" : "nothing", aggressive ? " in aggressive mode" : "");
+  if (k < n) {
+    append(m, sizeof m, &len, " (%s: ", aggressive ? "main mode only" : "aggressive mode only");
+    append_rules(m, sizeof m, &len, rules, n, aggressive, false);
+    append(m, sizeof m, &len, ")");
+  }
   return mm_fail(err, ISAKMP_N_NO_PROPOSAL_CHOSEN, "%s", m);
 }
 
-mm_res_t mm_select(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n, const isakmp_proposal_t **prop,
-                   const isakmp_transform_t **xf, ike_mm_proposal_t *chosen, uint32_t *offered_s,
-                   ike_mm_error_t *err)
+mm_res_t mm_select(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n, bool aggressive,
+                   const isakmp_proposal_t **prop, const isakmp_transform_t **xf, ike_mm_proposal_t *chosen,
+                   uint32_t *offered_s, ike_mm_error_t *err)
 {
   /* the initiator's order is its preference (RFC 2408 §4.2) */
   for (unsigned i = 0; i < sa->nprop; i++)
@@ -228,7 +291,7 @@ mm_res_t mm_select(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t
       offer_t o;
       const isakmp_transform_t *t = isakmp_sa_xf(sa, &sa->prop[i], j);
       decode(sa, &sa->prop[i], t, &o);
-      int r = matching_rule(&o, rules, n);
+      int r = matching_rule(&o, rules, n, aggressive);
       if (r >= 0) {
         *prop = &sa->prop[i];
         *xf = t;
@@ -237,22 +300,26 @@ mm_res_t mm_select(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t
         return MM_OK;
       }
     }
-  return no_choice(sa, rules, n, err);
+  return no_choice(sa, rules, n, aggressive, err);
 }
 
-mm_res_t mm_check_reply(const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n, ike_mm_proposal_t *chosen,
-                        ike_mm_error_t *err)
+mm_res_t mm_check_reply(const char *what, const isakmp_sa_t *sa, const ike_mm_proposal_t *rules, size_t n,
+                        ike_mm_proposal_t *chosen, ike_mm_error_t *err)
 {
   if (sa->nprop != 1 || sa->prop[0].nxf != 1)
     return mm_fail(err, ISAKMP_N_BAD_PROPOSAL_SYNTAX,
-                   "MM2: responder's SA has %u proposals and %u transforms, must choose exactly one", sa->nprop,
+                   "%s: responder's SA has %u proposals and %u transforms, must choose exactly one", what, sa->nprop,
                    sa->nxf);
   offer_t o;
   char name[64];
   decode(sa, &sa->prop[0], isakmp_sa_xf(sa, &sa->prop[0], 0), &o);
-  int r = matching_rule(&o, rules, n);
+  /* rules: what we offered, all of the mode */
+  int r = -1;
+  for (size_t i = 0; o.usable && i < n && r < 0; i++)
+    if (rules[i].enc == o.p.enc && rules[i].hash == o.p.hash && rules[i].group == o.p.group)
+      r = (int)i;
   if (r < 0)
-    return mm_fail(err, ISAKMP_N_NO_PROPOSAL_CHOSEN, "MM2: responder chose %s, which we did not offer",
+    return mm_fail(err, ISAKMP_N_NO_PROPOSAL_CHOSEN, "%s: responder chose %s, which we did not offer", what,
                    offer_name(&o, name, sizeof name));
   *chosen = agreed(&rules[r], o.life_s);
   return MM_OK;

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "addr.h"
 #include "clone_pub.h"
 #include "clone_sub.h"
 #include "ctl.h"
 #include "endpoints.h"
 #include "ike.pb-c.h"
+#include "iked_dp_watch.h"
 #include "iked_peer.h"
 #include "log.h"
 #include "strmap.h"
@@ -27,6 +29,7 @@ struct iked_server {
   erx_ctl_t *ctl;
   erx_strmap_t *mirror; /* configd's Clone key -> unpacked copy */
   iked_peer_t *peer;
+  iked_dp_watch_t *dpw; /* datapathd's soft-expiry events start rekeys */
   struct event *ev_tick;
   bool synced, dirty;
   char netns_prefix[64];
@@ -119,7 +122,8 @@ size_t iked_cfg_rules(const iked_server_t *s, ike_mm_proposal_t *out, size_t cap
     out[n++] = (ike_mm_proposal_t){.enc = (ike_enc_t)r->encryption,
                                    .hash = (ike_hash_t)r->hash,
                                    .group = r->group,
-                                   .lifetime_s = r->lifetime ? r->lifetime : 28800};
+                                   .lifetime_s = r->lifetime ? r->lifetime : 28800,
+                                   .aggressive = (ike_mm_aggr_t)r->aggressive_mode};
   }
   free(keys);
   return n;
@@ -200,12 +204,95 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
   iked_peer_tick(s->peer);
 }
 
+/* ---- DPD events (topic ike.dpd) ---- */
+
+/* A DpdEvent is news, not state: a subscriber that starts later must not
+ * find an old answer in its snapshot.  It goes out on the Clone PUB as an
+ * item that is deleted in the same breath, so it is never in a snapshot;
+ * Clone subscribers of other topics skip it (their seq stays contiguous). */
+void iked_publish_dpd(iked_server_t *s, const char *vr, const char *tunnel, uint32_t peer, uint32_t seq, bool ack)
+{
+  char addr[ERX_ADDR_STRLEN], key[256];
+  Erx__Ike__DpdEvent ev = ERX__IKE__DPD_EVENT__INIT;
+  ev.vr = (char *)vr;
+  ev.tunnel = (char *)tunnel;
+  ev.peer = (char *)erx_ipv4_format(peer, addr);
+  ev.seq = seq;
+  ev.ack = ack;
+  snprintf(key, sizeof key, "dpd/%s/%s", vr, tunnel);
+  if (erx_clone_pub_set(s->pub, "ike.dpd", key, &ev.base) != 0)
+    LOG_WARN("tunnel ipsec:%s: DPD event (seq %" PRIu32 ") not published", tunnel, seq);
+  erx_clone_pub_del(s->pub, key);
+}
+
+bool iked_cfg_tx_invalid_cookie(const iked_server_t *s, const char *vr)
+{
+  char key[128];
+  snprintf(key, sizeof key, "vr/%s", vr && vr[0] ? vr : "default");
+  const ProtobufCMessage *m = erx_strmap_get(s->mirror, key);
+  return m && m->descriptor == &erx__cfg__virtual_router__descriptor &&
+         ((const Erx__Cfg__VirtualRouter *)m)->tx_invalid_cookie;
+}
+
+/* ---- control socket: configd's show and clear commands, dpd-monitor's probes ---- */
+
+static void ctl_status(iked_server_t *s, erx_ctl_req_t *req, const Erx__Ike__IkeStatusRequest *rq)
+{
+  Erx__Ike__IkeStatusReply rep = ERX__IKE__IKE_STATUS_REPLY__INIT;
+  bool one = rq->vr[0] && rq->tunnel[0];
+  if (iked_peer_status(s->peer, one ? rq->vr : NULL, one ? rq->tunnel : NULL, &rep) == 0)
+    erx_ctl_reply(s->ctl, req, &rep.base);
+  else
+    erx_ctl_reply_error(s->ctl, req, "out of memory");
+  iked_peer_status_free(&rep);
+}
+
+static void ctl_clear(iked_server_t *s, erx_ctl_req_t *req, const Erx__Ike__ClearSaRequest *rq)
+{
+  char msg[320] = "";
+  if (!s->synced) {
+    erx_ctl_reply_error(s->ctl, req, "iked has not received the configuration yet");
+    return;
+  }
+  if (iked_peer_clear(s->peer, rq->vr, rq->tunnel, rq->phase, msg, sizeof msg) != 0) {
+    erx_ctl_reply_error(s->ctl, req, msg[0] ? msg : "nothing to clear");
+    return;
+  }
+  LOG_INFO("ipsec clear sa tunnel ipsec:%s phase %" PRIu32 " (virtual router %s): %s", rq->tunnel, rq->phase,
+           rq->vr, msg);
+  Erx__Ike__ClearSaReply rep = ERX__IKE__CLEAR_SA_REPLY__INIT;
+  rep.text = msg;
+  erx_ctl_reply(s->ctl, req, &rep.base);
+}
+
+static void ctl_dpd_probe(iked_server_t *s, erx_ctl_req_t *req, const Erx__Ike__DpdProbeRequest *rq)
+{
+  char why[256] = "";
+  uint32_t seq = 0;
+  if (iked_peer_dpd_probe(s->peer, rq->vr, rq->tunnel, &seq, why, sizeof why) != 0) {
+    erx_ctl_reply_error(s->ctl, req, why[0] ? why : "no DPD probe sent");
+    return;
+  }
+  Erx__Ike__DpdProbeReply rep = ERX__IKE__DPD_PROBE_REPLY__INIT;
+  rep.seq = seq;
+  erx_ctl_reply(s->ctl, req, &rep.base);
+}
+
 static void on_request(void *arg, erx_ctl_req_t *req, const ProtobufCMessage *body)
 {
   iked_server_t *s = arg;
-  char why[160];
-  snprintf(why, sizeof why, "iked: unsupported request %s", body->descriptor->name);
-  erx_ctl_reply_error(s->ctl, req, why);
+  const ProtobufCMessageDescriptor *d = body->descriptor;
+  if (d == &erx__ike__ike_status_request__descriptor) {
+    ctl_status(s, req, (const Erx__Ike__IkeStatusRequest *)body);
+  } else if (d == &erx__ike__clear_sa_request__descriptor) {
+    ctl_clear(s, req, (const Erx__Ike__ClearSaRequest *)body);
+  } else if (d == &erx__ike__dpd_probe_request__descriptor) {
+    ctl_dpd_probe(s, req, (const Erx__Ike__DpdProbeRequest *)body);
+  } else {
+    char why[160];
+    snprintf(why, sizeof why, "unsupported request %s", d->name);
+    erx_ctl_reply_error(s->ctl, req, why);
+  }
 }
 
 iked_server_t *iked_server_new(erx_bus_t *bus, const iked_server_opts_t *opts)
@@ -242,6 +329,9 @@ iked_server_t *iked_server_new(erx_bus_t *bus, const iked_server_opts_t *opts)
   s->peer = iked_peer_new(s);
   if (!s->peer)
     goto fail;
+  s->dpw = iked_dp_watch_new(bus, s->peer);
+  if (!s->dpw)
+    goto fail;
   static const erx_clone_sub_cbs_t cbs = {.on_set = on_cfg_set, .on_del = on_cfg_del, .on_sync = on_cfg_sync};
   s->cfg = erx_clone_sub_new(bus, "cfg", cfg_pub, cfg_snap, "cfg.", &cbs, s);
   if (!s->cfg)
@@ -263,6 +353,7 @@ void iked_server_destroy(iked_server_t **s_p)
   if (!s)
     return;
   erx_clone_sub_destroy(&s->cfg);
+  iked_dp_watch_destroy(&s->dpw);
   iked_peer_destroy(&s->peer);
   erx_ctl_destroy(&s->ctl);
   erx_clone_pub_destroy(&s->pub);

@@ -36,3 +36,7 @@ size_t iked_cfg_rules(const iked_server_t *s, ike_mm_proposal_t *out, size_t cap
 void iked_cfg_global_life(const iked_server_t *s, uint32_t *secs, uint64_t *kb);
 int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, const ike_child_t *c);
 void iked_unpublish_child(iked_server_t *s, const char *vr, const char *tunnel, bool inbound, uint32_t spi);
+/* publishes a DpdEvent on topic ike.dpd (not part of the Clone state) */
+void iked_publish_dpd(iked_server_t *s, const char *vr, const char *tunnel, uint32_t peer, uint32_t seq, bool ack);
+/* ipsec option tx-invalid-cookie is set for transport virtual router vr */
+bool iked_cfg_tx_invalid_cookie(const iked_server_t *s, const char *vr);

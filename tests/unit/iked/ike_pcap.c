@@ -83,7 +83,7 @@ int main(int argc, char **argv)
   uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 228}; /* LINKTYPE_IPV4 */
   fwrite(hdr, sizeof hdr, 1, pcap);
 
-  const ike_mm_proposal_t rule = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800};
+  const ike_mm_proposal_t rule = {.enc = IKE_ENC_3DES, .hash = IKE_HASH_SHA1, .group = 2, .lifetime_s = 28800};
   ike_mm_cfg_t ci = {.local_addr = A_I, .peer_addr = A_R, .proposals = &rule, .nproposals = 1, .psk = psk,
                      .vid_dpd = true, .vid_natt = true};
   ike_mm_cfg_t cr = {.local_addr = A_R, .proposals = &rule, .nproposals = 1, .psk = psk, .vid_dpd = true,

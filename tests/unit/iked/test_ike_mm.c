@@ -69,14 +69,14 @@ Test(ike_mm, aes192_md5_modp1024) { complete(IKE_ENC_AES192, IKE_HASH_MD5, 2); }
 Test(ike_mm, responder_picks_the_initiators_first_acceptable_transform)
 {
   const ike_mm_proposal_t ip[] = {
-      {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 28800},
-      {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800},
-      {IKE_ENC_AES128, IKE_HASH_SHA1, 5, 28800},
+      {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 28800, IKE_AGGR_NONE},
+      {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE},
+      {IKE_ENC_AES128, IKE_HASH_SHA1, 5, 28800, IKE_AGGR_NONE},
   };
   /* the responder prefers aes128 but follows the initiator's order */
   const ike_mm_proposal_t rp[] = {
-      {IKE_ENC_AES128, IKE_HASH_SHA1, 5, 28800},
-      {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800},
+      {IKE_ENC_AES128, IKE_HASH_SHA1, 5, 28800, IKE_AGGR_NONE},
+      {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE},
   };
   mm_pair_t *p = malloc(sizeof *p);
   mm_pair_init(p, ip, 3, rp, 2);
@@ -107,8 +107,8 @@ Test(ike_mm, responder_picks_the_initiators_first_acceptable_transform)
 
 static void lifetimes(uint32_t li, uint32_t lr, uint32_t want)
 {
-  const ike_mm_proposal_t ip = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, li};
-  const ike_mm_proposal_t rp = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, lr};
+  const ike_mm_proposal_t ip = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, li, IKE_AGGR_NONE};
+  const ike_mm_proposal_t rp = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, lr, IKE_AGGR_NONE};
   mm_pair_t *p = malloc(sizeof *p);
   mm_pair_init(p, &ip, 1, &rp, 1);
   mm_pair_run(p);
@@ -139,7 +139,9 @@ Test(ike_mm, default_rule_when_none_is_configured)
 Test(ike_mm, state_names)
 {
   static const char *const want[] = {"startSaNegotiationI", "startSaNegotiationR", "mmSaI", "mmSaR", "mmKeI",
-                                     "mmKeR", "mmFinalI", "mmFinalR", "mmDoneI", "done", "deleted"};
+                                     "mmKeR", "mmFinalI", "mmFinalR", "mmDoneI", "done", "deleted",
+                                     "amSaI", "amSaR", "amFinalI", "amDoneR"};
+  cr_assert_eq(sizeof want / sizeof want[0], IKE_MMS_COUNT_);
   for (int s = 0; s < IKE_MMS_COUNT_; s++)
     cr_assert_str_eq(ike_mm_state_name((ike_mm_state_t)s), want[s]);
   cr_assert_str_eq(ike_mm_state_name(IKE_MMS_COUNT_), "?");
@@ -202,7 +204,7 @@ Test(ike_mm, foreign_offer_signatures_and_unknown_algorithms_are_skipped)
       {IKE_ENC_AES_CBC, 0, IKEV1_HASH_SHA, IKE_AUTH_PSK, 2},      /* AES without its key length */
       {IKE_ENC_AES_CBC, 128, IKEV1_HASH_SHA, IKE_AUTH_PSK, 2},
   };
-  const ike_mm_proposal_t rp[] = {{IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800}, {IKE_ENC_AES128, IKE_HASH_SHA1, 2, 3600}};
+  const ike_mm_proposal_t rp[] = {{IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE}, {IKE_ENC_AES128, IKE_HASH_SHA1, 2, 3600, IKE_AGGR_NONE}};
   uint8_t in[1024], out[IKE_MM_MSG_MAX];
   size_t n, len = foreign_mm1(in, sizeof in, xf, 4);
   mm_keyring_t key = {.key = "k", .any_peer = true};

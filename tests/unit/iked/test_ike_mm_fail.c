@@ -6,9 +6,9 @@
 
 Test(ike_mm_fail, proposal_mismatch_lists_both_sides)
 {
-  const ike_mm_proposal_t ip[] = {{IKE_ENC_AES128, IKE_HASH_SHA1, 14, 28800}, {IKE_ENC_DES, IKE_HASH_MD5, 1, 600}};
-  const ike_mm_proposal_t rp[] = {{IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800},
-                                  {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 28800}};
+  const ike_mm_proposal_t ip[] = {{IKE_ENC_AES128, IKE_HASH_SHA1, 14, 28800, IKE_AGGR_NONE}, {IKE_ENC_DES, IKE_HASH_MD5, 1, 600, IKE_AGGR_NONE}};
+  const ike_mm_proposal_t rp[] = {{IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE},
+                                  {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 28800, IKE_AGGR_NONE}};
   mm_pair_t *p = malloc(sizeof *p);
   mm_pair_init(p, ip, 2, rp, 2);
   mm_pair_start(p);
@@ -81,8 +81,8 @@ Test(ike_mm_fail, peer_id_not_its_address)
   mm_pair_run_to(p, 5);
   cr_assert_eq(mm_pair_to_r(p), IKE_MM_FAILED);
   cr_assert_eq(p->err.notify, ISAKMP_N_INVALID_ID_INFORMATION);
-  cr_assert_str_eq(p->err.msg, "MM5: peer 198.51.100.7 identified itself as IPv4 address 192.0.2.1; main mode "
-                               "with pre-shared keys needs its address");
+  cr_assert_str_eq(p->err.msg, "MM5: peer 198.51.100.7 identified itself as IPv4 address 192.0.2.1, which is not "
+                               "its address, and no NAT was detected");
   cr_assert_eq(mm_notify_type(p->msg, p->len), ISAKMP_N_INVALID_ID_INFORMATION);
   mm_pair_free(p);
   free(p);
@@ -111,8 +111,8 @@ Test(ike_mm_fail, malformed_mm1_gets_payload_malformed)
 Test(ike_mm_fail, responder_choice_we_did_not_offer)
 {
   /* MM2 from a responder that picked group 5 when we offered group 2 */
-  const ike_mm_proposal_t ip = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800};
-  const ike_mm_proposal_t rp = {IKE_ENC_3DES, IKE_HASH_SHA1, 5, 28800};
+  const ike_mm_proposal_t ip = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE};
+  const ike_mm_proposal_t rp = {IKE_ENC_3DES, IKE_HASH_SHA1, 5, 28800, IKE_AGGR_NONE};
   mm_pair_t *p = malloc(sizeof *p), *q = malloc(sizeof *q);
   mm_pair_init(q, &rp, 1, &rp, 1);
   mm_pair_run_to(q, 2);

@@ -1,5 +1,6 @@
-/* Phase 1 then phase 2, as iked will run them: the ISAKMP SA that main mode
- * establishes on each side (not a hand-made one) carries a quick mode, and
+/* Phase 1 then phase 2, as iked will run them: the ISAKMP SA that main (or
+ * aggressive) mode establishes on each side (not a hand-made one) carries a
+ * quick mode, and
  * the child SAs agree across the two routers: each side's outbound keys are
  * the other's inbound keys.  The seed's own choice (3DES/SHA, group 2, PFS
  * group 5) and AES without PFS. */
@@ -31,7 +32,12 @@ static void both_phases(const ike_mm_proposal_t *rule, Erx__Cfg__Transform xf, u
 {
   mm_pair_t p;
   mm_pair_init(&p, rule, 1, rule, 1);
-  mm_pair_run(&p);
+  /* a rule that wants aggressive mode gets it (phase 1 then ends on AM3) */
+  p.aggressive = ike_mm_wants_aggressive(rule, 1);
+  if (p.aggressive)
+    am_pair_run(&p);
+  else
+    mm_pair_run(&p);
   ike_p1sa_t si, sr;
   cr_assert(ike_mm_take_sa(p.i, &si));
   cr_assert(ike_mm_take_sa(p.r, &sr));
@@ -74,12 +80,24 @@ static void both_phases(const ike_mm_proposal_t *rule, Erx__Cfg__Transform xf, u
 
 Test(mm_qm, seed_3des_sha_group2_pfs5)
 {
-  const ike_mm_proposal_t rule = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800};
+  const ike_mm_proposal_t rule = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_NONE};
   both_phases(&rule, ERX__CFG__TRANSFORM__ESP_3DES_HMAC_SHA, 5);
+}
+
+Test(mm_qm, aggressive_mode_3des_sha_group2_pfs2)
+{
+  const ike_mm_proposal_t rule = {IKE_ENC_3DES, IKE_HASH_SHA1, 2, 28800, IKE_AGGR_REQUIRED};
+  both_phases(&rule, ERX__CFG__TRANSFORM__ESP_3DES_HMAC_SHA, 2);
+}
+
+Test(mm_qm, aggressive_mode_aes128_sha1_group5_no_pfs)
+{
+  const ike_mm_proposal_t rule = {IKE_ENC_AES128, IKE_HASH_SHA1, 5, 3600, IKE_AGGR_REQUESTED};
+  both_phases(&rule, ERX__CFG__TRANSFORM__ESP_AES128_HMAC_SHA, 0);
 }
 
 Test(mm_qm, aes256_sha256_group14_gcm_no_pfs)
 {
-  const ike_mm_proposal_t rule = {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 3600};
+  const ike_mm_proposal_t rule = {IKE_ENC_AES256, IKE_HASH_SHA256, 14, 3600, IKE_AGGR_NONE};
   both_phases(&rule, ERX__CFG__TRANSFORM__ESP_AES128_GCM, 0);
 }
