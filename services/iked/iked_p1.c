@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "ike_mm_isakmp.h"
 #include "iked_peer_priv.h"
+#include "isakmp.h"
 #include "log.h"
 
 /* the rekey of an ISAKMP SA starts at this share of its lifetime: the
@@ -48,9 +50,53 @@ static bool psk_lookup(void *ctx, uint32_t peer, uint8_t *key, size_t cap, size_
   return true;
 }
 
-static ike_mm_cfg_t mm_cfg(iked_peer_t *pm, iked_ep_t *ep)
+static bool psk_named(const iked_ep_t *ep, const char *name, uint8_t *key, size_t cap, size_t *len)
 {
+  char k[200];
+  snprintf(k, sizeof k, "psk/%s/%s", ep->vr, name);
+  const ProtobufCMessage *m = iked_cfg_get(ep->pm->srv, k);
+  if (!m || m->descriptor != &erx__cfg__pre_shared_key__descriptor)
+    return false;
+  const Erx__Cfg__PreSharedKey *psk = (const Erx__Cfg__PreSharedKey *)m;
+  if (!psk->secret.len || psk->secret.len > cap)
+    return false;
+  memcpy(key, psk->secret.data, psk->secret.len);
+  *len = psk->secret.len;
+  return true;
+}
+
+/* By the peer's identity, as JUNOSe looks keys up (reference §2.3): the
+ * whole user@fqdn, then the bare fqdn, then the address. */
+static bool psk_by_id(void *ctx, uint32_t peer, uint8_t type, const uint8_t *id, size_t id_len, uint8_t *key,
+                      size_t cap, size_t *len)
+{
+  iked_ep_t *ep = ctx;
+  if ((type == ISAKMP_ID_FQDN || type == ISAKMP_ID_USER_FQDN) && id_len > 0 && id_len < IKE_MM_ID_MAX) {
+    char name[IKE_MM_ID_MAX + 1];
+    memcpy(name, id, id_len);
+    name[id_len] = 0;
+    if (strchr(name, '/'))
+      return false; /* not a name configd could hold: never a path into the mirror */
+    if (psk_named(ep, name, key, cap, len))
+      return true;
+    const char *at = type == ISAKMP_ID_USER_FQDN ? strchr(name, '@') : NULL;
+    if (at && psk_named(ep, at + 1, key, cap, len))
+      return true;
+  }
+  return psk_lookup(ep, peer, key, cap, len);
+}
+
+static ike_mm_cfg_t mm_cfg(iked_peer_t *pm, iked_ep_t *ep, const tun_t *t)
+{
+  /* a responder does not know the tunnel before the peer's ID: it sends
+   * the name of the first tunnel on this endpoint that has one */
+  const tun_t *named = t;
+  for (const tun_t *u = pm->tuns; !named && u; u = u->next)
+    if (u->ep == ep && u->local_id.type)
+      named = u;
   return (ike_mm_cfg_t){.local_addr = ep->local,
+                        .local_id = named ? named->local_id : (ike_mm_id_t){0},
+                        .psk_id = psk_by_id,
                         .local_port = IKE_PORT,
                         .peer_port = IKE_PORT,
                         .proposals = pm->rules,
@@ -113,13 +159,15 @@ p1_t *iked_p1_find(iked_peer_t *pm, const iked_ep_t *ep, uint32_t peer, bool est
   return best;
 }
 
-static void half_open(iked_peer_t *pm, uint32_t peer, size_t *all, size_t *from_peer)
+/* responders not yet established: what a flood of first messages costs us
+ * (our own initiations are bounded by the tunnels) */
+static void half_open(iked_peer_t *pm, const iked_ep_t *ep, uint32_t peer, size_t *all, size_t *from_peer)
 {
   *all = *from_peer = 0;
   for (p1_t *p = pm->p1s; p; p = p->next)
-    if (!p->established) {
+    if (!p->established && !p->initiator) {
       (*all)++;
-      *from_peer += p->peer == peer;
+      *from_peer += p->peer == peer && p->ep == ep;
     }
 }
 
@@ -131,6 +179,29 @@ static bool serves_tunnel(iked_peer_t *pm, const p1_t *p)
   return false;
 }
 
+static bool id_is(const ike_mm_id_t *want, const uint8_t *body, size_t len)
+{
+  return len >= 4 && body[0] == want->type && len - 4 == want->len && strncasecmp((const char *)body + 4,
+                                                                                    (const char *)want->data,
+                                                                                    want->len) == 0;
+}
+
+/* A peer with a dynamic address authenticated with the identity a tunnel
+ * names as its destination: that is where the tunnel goes now. */
+static void learn_dynamic(iked_peer_t *pm, const p1_t *p)
+{
+  char a[ERX_ADDR_STRLEN];
+  for (tun_t *t = pm->tuns; t; t = t->next) {
+    if (!t->dynamic || t->ep != p->ep || t->dst == p->peer || !id_is(&t->peer_id, p->sa.peer_id, p->sa.peer_id_len))
+      continue;
+    if (t->up)
+      iked_tun_down(pm, t, false);
+    t->dst = p->peer;
+    t->next_try_ms = 0;
+    LOG_INFO("tunnel ipsec:%s: its peer (dynamic address) is at %s", t->name, iked_ip(p->peer, a));
+  }
+}
+
 static void p1_established(iked_peer_t *pm, p1_t *p)
 {
   char names[NAMES_LEN], a[ERX_ADDR_STRLEN], pn[64];
@@ -140,6 +211,7 @@ static void p1_established(iked_peer_t *pm, p1_t *p)
   }
   p->established = true;
   p->aggressive = ike_mm_aggressive(p->mm);
+  learn_dynamic(pm, p);
   p->est_ms = p->last_rx_ms = iked_now_ms();
   if (p->floated) {
     p->sa.local_port = NATT_PORT;
@@ -168,6 +240,11 @@ static void p1_established(iked_peer_t *pm, p1_t *p)
       iked_p1_free(pm, o);
     }
   }
+  /* quick modes now rather than at the next tick */
+  if (p->initiator)
+    for (tun_t *t = pm->tuns; t; t = t->next)
+      if (t->ep == p->ep && t->dst == p->peer && !t->qm_init && (!t->up || t->rekey_wanted))
+        iked_qm_start(pm, t, p);
 }
 
 static void p1_failed(iked_peer_t *pm, p1_t *p, const char *why)
@@ -191,7 +268,7 @@ void iked_p1_start(iked_peer_t *pm, tun_t *t)
   uint8_t out[IKE_MM_MSG_MAX];
   size_t n = 0;
   ike_mm_error_t e = {0};
-  ike_mm_cfg_t c = mm_cfg(pm, t->ep);
+  ike_mm_cfg_t c = mm_cfg(pm, t->ep, t);
   c.peer_addr = t->dst;
   bool aggr = ike_mm_wants_aggressive(pm->rules, pm->nrules);
   ike_mm_t *mm = aggr ? ike_am_initiate(&c, out, sizeof out, &n, &e) : ike_mm_initiate(&c, out, sizeof out, &n, &e);
@@ -272,6 +349,12 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
                    uint8_t exchange)
 {
   char a[ERX_ADDR_STRLEN], names[NAMES_LEN];
+  size_t all, per_peer;
+  half_open(pm, ep, from, &all, &per_peer);
+  if (all >= HALF_OPEN_MAX || per_peer >= HALF_OPEN_PER_PEER) {
+    LOG_DEBUG("phase 1 from %s dropped: %zu half-open responders (%zu from it)", iked_ip(from, a), all, per_peer);
+    return;
+  }
   p1_t *mine = iked_p1_find(pm, ep, from, false);
   if (mine && mine->initiator) {
     /* both sides started: the lower address keeps its own negotiation */
@@ -295,16 +378,10 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
       t->p1_init = NULL;
     iked_p1_free(pm, mine);
   }
-  size_t all, per_peer;
-  half_open(pm, from, &all, &per_peer);
-  if (all >= HALF_OPEN_MAX || per_peer >= HALF_OPEN_PER_PEER) {
-    LOG_DEBUG("phase 1 from %s dropped: %zu half-open negotiations (%zu from it)", iked_ip(from, a), all, per_peer);
-    return;
-  }
   uint8_t out[IKE_MM_MSG_MAX];
   size_t n = 0;
   ike_mm_error_t e = {0};
-  ike_mm_cfg_t c = mm_cfg(pm, ep);
+  ike_mm_cfg_t c = mm_cfg(pm, ep, NULL);
   ike_mm_t *mm = ike_mm_respond(&c, msg, len, from, port, out, sizeof out, &n, &e);
   if (!mm) {
     LOG_WARN("%s: phase 1 from %s refused: %s", iked_names_for(pm, ep, from, names, sizeof names), iked_ip(from, a),

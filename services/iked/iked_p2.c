@@ -135,8 +135,8 @@ static void qm_done(iked_peer_t *pm, qmx_t *x)
   uint32_t old_in = t->spi_in, old_out = t->spi_out;
   bool was_up = t->up;
   /* inbound first: nothing is sent on an SA the peer cannot receive yet */
-  if (iked_publish_child(pm->srv, t->vr, t->name, &c[0]) != 0 ||
-      iked_publish_child(pm->srv, t->vr, t->name, &c[1]) != 0) {
+  if (iked_publish_child(pm->srv, t->vr, t->name, &c[0], x->p1->peer) != 0 ||
+      iked_publish_child(pm->srv, t->vr, t->name, &c[1], x->p1->peer) != 0) {
     iked_tun_fail(t, "the SAs could not be published");
     return;
   }
@@ -370,6 +370,8 @@ void iked_tun_tick(iked_peer_t *pm, tun_t *t, int64_t now)
       return;
     }
   }
+  if (t->dynamic && !t->dst)
+    return; /* listening: the peer initiates */
   p1_t *p = iked_p1_find(pm, t->ep, t->dst, true);
   if (p) {
     if ((!p->initiator && now - p->est_ms < RESP_QM_DELAY_MS) || qm_busy(p, t))

@@ -3,10 +3,7 @@
  * transform set) and its child SAs published.  Either side may start;
  * collisions go to the side with the lower address.  Retransmission every
  * 2 s, 5 times; re-initiation with back-off (1 s doubling to 60 s).
- *
- * TODO(issue 5): rekey (lifetimes, datapathd's soft expiry), delete
- * notifications, encrypted informational exchanges, DPD, NAT-T on 4500,
- * aggressive mode, FQDN identities, `ipsec clear sa`, show ipsec ike-sa. */
+ */
 #pragma once
 #include "iked_server.h"
 #include "ike.pb-c.h"

@@ -22,9 +22,11 @@
 #define RETX_MAX 5
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
-#define HALF_OPEN_MAX 256
-/* one address cannot hold more than this many of the half-open slots */
-#define HALF_OPEN_PER_PEER 16
+/* phase-1 responders not yet established (about 2 KB each; each ends after
+ * 5 retransmissions, 10 s): a flood of first messages fills this, not memory */
+#define HALF_OPEN_MAX 2048
+/* per (local endpoint, peer address): a real peer needs one at a time */
+#define HALF_OPEN_PER_PEER 4
 #define QM_KEEP_MS 30000
 /* a phase-1 responder leaves quick mode to the initiator this long */
 #define RESP_QM_DELAY_MS 1500
@@ -88,7 +90,9 @@ struct tun {
   char key[200], vr[64], name[100], tvr[64];
   uint8_t *sig;
   size_t sig_len;
-  uint32_t src, dst;
+  uint32_t src, dst; /* dst 0: a dynamic peer not seen yet */
+  bool dynamic;      /* `tunnel destination identity`: the peer initiates, found by its ID */
+  ike_mm_id_t local_id, peer_id; /* type 0: the address */
   ike_qm_cfg_t qcfg;
   iked_ep_t *ep;
   p1_t *p1_init;

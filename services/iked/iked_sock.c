@@ -13,6 +13,7 @@
 #include "netns.h"
 
 #define RECV_PER_WAKEUP 64
+#define RCVBUF_BYTES (4 << 20)
 
 struct iked_sock {
   int fd;
@@ -41,6 +42,11 @@ static int open_in_ns(void *arg)
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+  /* a thousand peers starting at once must not overflow the queue: each
+   * lost datagram costs a 2 s retransmission (FORCE: past rmem_max as root) */
+  int rcv = RCVBUF_BYTES;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(a->port), .sin_addr.s_addr = htonl(a->local)};
   if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
     a->err = errno;

@@ -1,7 +1,7 @@
 /* iked's UDP sockets: one per (transport virtual router, local address,
  * port), opened inside the virtual router's network namespace and watched
- * by the event loop.  Port 500 only for now.
- * TODO(issue 5): port 4500 and the NAT-T float (RFC 3947). */
+ * by the event loop: 500, and 4500 for NAT traversal (the non-ESP marker
+ * is the caller's, iked_input.c / iked_peer.c). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

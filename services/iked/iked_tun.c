@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "isakmp.h"
 #include "iked_peer_priv.h"
 #include "log.h"
 
@@ -87,6 +88,37 @@ static uint8_t *signature(iked_peer_t *pm, const Erx__Cfg__Tunnel *c, size_t *le
   return b;
 }
 
+/* source: an address, or a name sent as our FQDN identity from the
+ * transport VR's local endpoint; destination: an address, or the identity
+ * of a peer whose address is not known (it initiates; reference §3) */
+static bool endpoints(iked_peer_t *pm, tun_t *t, const Erx__Cfg__Tunnel *c)
+{
+  if (c->source->type == ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS) {
+    if (!erx_ipv4_parse(c->source->value, &t->src))
+      return false;
+  } else {
+    char k[128];
+    snprintf(k, sizeof k, "local-endpoint/%s", t->tvr);
+    const ProtobufCMessage *m = iked_cfg_get(pm->srv, k);
+    if (!m || m->descriptor != &erx__cfg__local_endpoint__descriptor ||
+        !erx_ipv4_parse(((const Erx__Cfg__LocalEndpoint *)m)->address, &t->src)) {
+      LOG_WARN("tunnel ipsec:%s: source %s is a name: it needs `ipsec local-endpoint` in virtual router %s", t->name,
+               c->source->value, t->tvr);
+      return false;
+    }
+    if (!ike_mm_id_set(&t->local_id, ISAKMP_ID_FQDN, c->source->value))
+      return false;
+  }
+  if (c->destination->type == ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS)
+    return erx_ipv4_parse(c->destination->value, &t->dst);
+  t->dynamic = true;
+  t->dst = 0;
+  return ike_mm_id_set(&t->peer_id,
+                       c->destination->type == ERX__CFG__ENDPOINT_TYPE__EP_USER_FQDN ? ISAKMP_ID_USER_FQDN
+                                                                                      : ISAKMP_ID_FQDN,
+                       c->destination->value);
+}
+
 static void sync_one(void *arg, const Erx__Cfg__Tunnel *c)
 {
   sync_ctx_t *sc = arg;
@@ -111,13 +143,6 @@ static void sync_one(void *arg, const Erx__Cfg__Tunnel *c)
     LOG_INFO("tunnel ipsec:%s: configuration changed; negotiating again", t->name);
     iked_tun_drop(pm, t);
   }
-  if (c->source->type != ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS ||
-      c->destination->type != ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS) {
-    /* TODO(issue 5): fqdn / user@fqdn endpoints */
-    LOG_WARN("tunnel ipsec:%s: only address endpoints are negotiated yet; left down", c->name);
-    free(sig);
-    return;
-  }
   t = calloc(1, sizeof *t);
   if (!t) {
     free(sig);
@@ -130,8 +155,8 @@ static void sync_one(void *arg, const Erx__Cfg__Tunnel *c)
   snprintf(t->vr, sizeof t->vr, "%s", c->vr && c->vr[0] ? c->vr : "default");
   snprintf(t->name, sizeof t->name, "%s", c->name);
   snprintf(t->tvr, sizeof t->tvr, "%s", c->transport_vr && c->transport_vr[0] ? c->transport_vr : "default");
-  bool ok = erx_ipv4_parse(c->source->value, &t->src) && erx_ipv4_parse(c->destination->value, &t->dst) &&
-            ident_of(c->local_identity, &t->qcfg.local) && ident_of(c->peer_identity, &t->qcfg.peer);
+  bool ok = endpoints(pm, t, c) && ident_of(c->local_identity, &t->qcfg.local) &&
+            ident_of(c->peer_identity, &t->qcfg.peer);
   char k[160];
   snprintf(k, sizeof k, "transform-set/%s", c->transform_set);
   const ProtobufCMessage *tsm = iked_cfg_get(pm->srv, k);
@@ -161,8 +186,12 @@ static void sync_one(void *arg, const Erx__Cfg__Tunnel *c)
   t->next = pm->tuns;
   pm->tuns = t;
   char a[ERX_ADDR_STRLEN], b[ERX_ADDR_STRLEN];
-  LOG_INFO("tunnel ipsec:%s (vr %s): complete, %s -> %s in virtual router %s: negotiating", t->name, t->vr,
-           iked_ip(t->src, a), iked_ip(t->dst, b), t->tvr);
+  if (t->dynamic)
+    LOG_INFO("tunnel ipsec:%s (vr %s): complete, %s -> peer identity %s in virtual router %s: waiting for it",
+             t->name, t->vr, iked_ip(t->src, a), c->destination->value, t->tvr);
+  else
+    LOG_INFO("tunnel ipsec:%s (vr %s): complete, %s -> %s in virtual router %s: negotiating", t->name, t->vr,
+             iked_ip(t->src, a), iked_ip(t->dst, b), t->tvr);
 }
 
 void iked_peer_config_changed(iked_peer_t *pm)
