@@ -184,6 +184,11 @@ const ike_child_t *ike_qm_children(const ike_qm_t *q, size_t *n)
   return done ? q->child : NULL;
 }
 
+const ike_child_t *ike_qm_inbound_early(const ike_qm_t *q)
+{
+  return !q->initiator && q->state == IKE_QMS_HASH_SA_R && q->nchild == 2 ? &q->child[0] : NULL;
+}
+
 ike_qm_state_t ike_qm_state(const ike_qm_t *q) { return q->state; }
 uint32_t ike_qm_msgid(const ike_qm_t *q) { return q->mid; }
 bool ike_qm_is_initiator(const ike_qm_t *q) { return q->initiator; }

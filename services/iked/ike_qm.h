@@ -134,6 +134,10 @@ ike_qm_status_t ike_qm_input(ike_qm_t *q, const uint8_t *msg, size_t len, uint8_
 
 /* The child SAs once done ([0] inbound, [1] outbound), else NULL and 0. */
 const ike_child_t *ike_qm_children(const ike_qm_t *q, size_t *n);
+/* Responder, QM2 sent: the inbound child SA (its keys are known), so it
+ * can be installed before QM3 arrives; else NULL.  ike_qm_children gives
+ * the same one once done. */
+const ike_child_t *ike_qm_inbound_early(const ike_qm_t *q);
 ike_qm_state_t ike_qm_state(const ike_qm_t *q);
 /* "startQmI", ... as in the reference's phase-1 SA state list. */
 const char *ike_qm_state_name(ike_qm_state_t s);

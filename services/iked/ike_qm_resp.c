@@ -64,7 +64,9 @@ qm_result_t qm_recv_qm1(ike_qm_t *q, const uint8_t *msg, size_t len, const qm_ou
   if (!qm_accept_qm1(q, &in, err))
     return QM_R_REFUSE;
   qm_commit_iv(q, &in);
-  return qm_seal_sa(q, had_ids, out, err) ? QM_R_SEND : QM_R_REFUSE;
+  /* the keys are known now: the inbound SA can be installed before QM3,
+   * since the initiator sends on it as soon as QM3 is out */
+  return qm_seal_sa(q, had_ids, out, err) && qm_derive(q, err) ? QM_R_SEND : QM_R_REFUSE;
 }
 
 qm_result_t qm_recv_qm3(ike_qm_t *q, const uint8_t *msg, size_t len, const qm_out_t *out, ike_qm_err_t *err)

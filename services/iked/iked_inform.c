@@ -92,6 +92,8 @@ static void on_notify(iked_peer_t *pm, p1_t *p, const ike_info_notify_pl_t *n)
   }
   LOG_WARN("%s: peer %s says %s", iked_names_for(pm, p->ep, p->peer, names, sizeof names), iked_ip(p->peer, a),
            isakmp_notify_name(n->type));
+  if (n->type < ISAKMP_N_CONNECTED) /* an error (RFC 2408 §3.14.1), not a status */
+    iked_p2_peer_refused(pm, p, n->type);
 }
 
 void iked_info_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len)

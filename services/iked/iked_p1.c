@@ -345,6 +345,29 @@ void iked_p1_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len)
   }
 }
 
+/* Anyone can send first messages: a few warnings a minute per endpoint,
+ * then how many more were refused. */
+static void refused_log(iked_peer_t *pm, iked_ep_t *ep, uint32_t from, const char *why)
+{
+  char a[ERX_ADDR_STRLEN], names[NAMES_LEN];
+  int64_t now = iked_now_ms();
+  if (now - ep->refused_window_ms >= 60000) {
+    if (ep->refused_quiet)
+      LOG_WARN("%u more first messages to %s refused in the last minute (not logged)", ep->refused_quiet,
+               iked_ip(ep->local, a));
+    ep->refused_window_ms = now;
+    ep->refused_logged = ep->refused_quiet = 0;
+  }
+  if (ep->refused_logged >= 10) {
+    ep->refused_quiet++;
+    LOG_DEBUG("phase 1 from %s refused: %s", iked_ip(from, a), why);
+    return;
+  }
+  ep->refused_logged++;
+  LOG_WARN("%s: phase 1 from %s refused: %s", iked_names_for(pm, ep, from, names, sizeof names), iked_ip(from, a),
+           why);
+}
+
 void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t len, uint32_t from, uint16_t port,
                    uint8_t exchange)
 {
@@ -384,8 +407,7 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
   ike_mm_cfg_t c = mm_cfg(pm, ep, NULL);
   ike_mm_t *mm = ike_mm_respond(&c, msg, len, from, port, out, sizeof out, &n, &e);
   if (!mm) {
-    LOG_WARN("%s: phase 1 from %s refused: %s", iked_names_for(pm, ep, from, names, sizeof names), iked_ip(from, a),
-             e.msg);
+    refused_log(pm, ep, from, e.msg);
     if (n)
       iked_sock_send(ep->s500, from, port, out, n);
     return;

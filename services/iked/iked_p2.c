@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "ike_info.h"
 #include "iked_peer_priv.h"
+#include "isakmp_codec.h"
 #include "log.h"
 #include "transforms.h"
 
@@ -23,6 +24,8 @@ void iked_qmx_free(qmx_t *x)
 {
   if (x->tun && x->tun->qm_init == x)
     x->tun->qm_init = NULL;
+  if (x->early_in && x->tun) /* never finished: its early inbound SA goes */
+    iked_unpublish_child(x->p1->ep->pm->srv, x->tun->vr, x->tun->name, true, x->early_in);
   qmx_t **pp = &x->p1->qms;
   while (*pp && *pp != x)
     pp = &(*pp)->next;
@@ -134,8 +137,11 @@ static void qm_done(iked_peer_t *pm, qmx_t *x)
   }
   uint32_t old_in = t->spi_in, old_out = t->spi_out;
   bool was_up = t->up;
-  /* inbound first: nothing is sent on an SA the peer cannot receive yet */
-  if (iked_publish_child(pm->srv, t->vr, t->name, &c[0], x->p1->peer) != 0 ||
+  /* inbound first: nothing is sent on an SA the peer cannot receive yet
+   * (a responder published it with QM2 already) */
+  bool early = x->early_in == c[0].spi;
+  x->early_in = 0;
+  if ((!early && iked_publish_child(pm->srv, t->vr, t->name, &c[0], x->p1->peer) != 0) ||
       iked_publish_child(pm->srv, t->vr, t->name, &c[1], x->p1->peer) != 0) {
     iked_tun_fail(t, "the SAs could not be published");
     return;
@@ -298,7 +304,21 @@ void iked_qm_input(iked_peer_t *pm, p1_t *p, uint32_t msgid, const uint8_t *msg,
     ike_qm_free(q);
     return;
   }
+  const ike_child_t *in = ike_qm_inbound_early(q);
+  if (in && c.tun && iked_publish_child(pm->srv, c.tun->vr, c.tun->name, in, p->peer) == 0)
+    x->early_in = in->spi;
   iked_send(p, out, n);
+}
+
+void iked_p2_peer_refused(iked_peer_t *pm, p1_t *p, uint16_t notify)
+{
+  char why[96];
+  snprintf(why, sizeof why, "the peer refused it: %s", isakmp_notify_name(notify));
+  for (qmx_t *x = p->qms, *next; x; x = next) {
+    next = x->next;
+    if (!x->done && ike_qm_is_initiator(x->q))
+      qm_failed(pm, x, why);
+  }
 }
 
 void iked_qm_tick(iked_peer_t *pm, p1_t *p, int64_t now)
@@ -344,6 +364,8 @@ void iked_tun_soft_expired(iked_peer_t *pm, const char *vr, const char *tunnel, 
     return;
   LOG_INFO("tunnel ipsec:%s: SA %" PRIu32 " reached its soft limit (datapathd): rekeying", t->name, spi);
   t->rekey_wanted = true;
+  /* now: at line rate the last 10% of a lifetime lasts a fraction of a tick */
+  iked_tun_tick(pm, t, iked_now_ms());
 }
 
 void iked_tun_tick(iked_peer_t *pm, tun_t *t, int64_t now)

@@ -50,6 +50,8 @@ struct iked_ep {
   uint32_t local;
   int64_t inv_window_ms; /* INVALID-COOKIE notifies are rate limited per second */
   unsigned inv_sent;
+  int64_t refused_window_ms; /* refused first messages: a few warnings a minute, then a count */
+  unsigned refused_logged, refused_quiet;
 };
 
 typedef struct qmx {
@@ -60,6 +62,7 @@ typedef struct qmx {
   tun_t *tun; /* whose SAs these are (initiator: known at once; responder: from the lookup) */
   int64_t last_tx_ms, done_ms;
   unsigned retries;
+  uint32_t early_in; /* responder: inbound SA published with QM2, before QM3 */
   bool done, cancel;
 } qmx_t;
 
@@ -156,6 +159,8 @@ void iked_tun_tick(iked_peer_t *pm, tun_t *t, int64_t now);
 void iked_tun_down(iked_peer_t *pm, tun_t *t, bool send_delete);
 tun_t *iked_tun_by_spi(iked_peer_t *pm, uint32_t spi, bool inbound);
 /* datapathd says an SA of ours reached its soft limit */
+/* an error notify from the peer: its quick modes in flight fail with it */
+void iked_p2_peer_refused(iked_peer_t *pm, p1_t *p, uint16_t notify);
 void iked_tun_soft_expired(iked_peer_t *pm, const char *vr, const char *tunnel, uint32_t spi);
 
 /* ---- iked_inform.c ---- */
