@@ -38,12 +38,14 @@ void cfg_sb_free(cfg_strbuf_t *b);
 
 struct cfg_lic; /* licensed's client (cfg_license.h) */
 struct cfg_dp;  /* datapathd's client (cfg_dp.h) */
+struct cfg_ike; /* iked's client (cfg_ike.h) */
 
 typedef struct cli_exec {
   cfg_model_t *model;
   const erx_masker_t *masker;
   struct cfg_lic *lic;      /* NULL only in in-process tests: no licence checks */
   struct cfg_dp *dp;        /* NULL only in in-process tests: the data path is not running */
+  struct cfg_ike *ike;      /* NULL only in in-process tests: no IKE state is shown */
   erx_strmap_t *admitted;   /* "vr/name" -> "" or refusal: this request's batch admission (may be NULL) */
   cfg_ctx_t ctx;            /* in: before the line; handlers change it to move between modes */
   cfg_strbuf_t out;         /* the line's output */

@@ -8,6 +8,7 @@
 #include "cfg_admit_batch.h"
 #include "cfg_dp.h"
 #include "cfg_exec.h"
+#include "cfg_ike.h"
 #include "cfg_license.h"
 #include "cfg_publish.h"
 #include "cfg_writer.h"
@@ -33,6 +34,7 @@ struct cfg_server {
   erx_masker_t *masker;
   cfg_lic_t *lic;
   cfg_dp_t *dp;
+  cfg_ike_t *ike;
   erx_clone_pub_t *pub;
   erx_ctl_t *ctl;
   pending_t *pending;
@@ -175,7 +177,7 @@ static void exec_lines(cfg_server_t *s, const Erx__Cfg__CliRequest *rq, cfg_ctx_
   cfg_batch_t batch;
   cfg_batch_prepare(&batch, s->cli, s->model, s->lic, ctx.vr, rq->lines, rq->n_lines);
   for (size_t i = 0; i < rq->n_lines; i++) {
-    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .dp = s->dp,
+    cli_exec_t x = {.model = s->model, .masker = s->masker, .lic = s->lic, .dp = s->dp, .ike = s->ike,
                     .admitted = batch.verdicts, .ctx = ctx};
     char *journal = NULL;
     cfg_ctx_t jctx;
@@ -367,6 +369,9 @@ cfg_server_t *cfg_server_new(erx_bus_t *bus, const cfg_server_opts_t *opts)
   s->dp = cfg_dp_new(bus);
   if (!s->dp)
     goto fail;
+  s->ike = cfg_ike_new();
+  if (!s->ike)
+    goto fail;
   s->ctl = erx_ctl_new(bus, ctl_ep, "configd", on_request, s);
   if (!s->ctl)
     goto fail;
@@ -387,6 +392,7 @@ void cfg_server_destroy(cfg_server_t **s_p)
     protobuf_c_message_free_unpacked(&s->pending[i].reply->base, NULL);
   free(s->pending);
   erx_ctl_destroy(&s->ctl);
+  cfg_ike_destroy(&s->ike);
   cfg_dp_destroy(&s->dp);
   cfg_lic_destroy(&s->lic);
   erx_clone_pub_destroy(&s->pub);

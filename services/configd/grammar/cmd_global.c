@@ -6,7 +6,9 @@
 #include <strings.h>
 
 #include "cfg_check.h"
+#include "cfg_ike.h"
 #include "cfg_license.h"
+#include "cfg_tunnel_check.h"
 #include "cmds.h"
 
 static int h_local_endpoint(cli_exec_t *x, const cli_args_t *a)
@@ -106,21 +108,94 @@ static const char *tunnel_name(const char *word)
   return strncasecmp(word, "ipsec:", 6) == 0 ? word + 6 : word;
 }
 
-static int h_clear_sa(cli_exec_t *x, const cli_args_t *a)
+/* Why t has no SA to refresh that configd can tell by itself, or NULL:
+ * nothing is negotiated for a licence-blocked or incomplete tunnel. */
+static const char *no_sa_reason(const cli_exec_t *x, const cfg_tunnel_t *t, char *buf, size_t cap)
 {
-  const char *word = cli_arg(a, "tunnel-name");
-  if (word) {
-    const char *name = tunnel_name(word);
-    if (!cfg_tunnel_get(x->model, x->ctx.vr, name))
-      return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", name, x->ctx.vr);
-    cfg_out(x, "%% No phase %s SA to refresh for ipsec:%s: the IKE service (iked) is not running\n",
-            cli_arg(a, "phase-number"), name);
-    return 0;
-  }
-  cfg_out(x, "%% No SA to refresh: the IKE service (iked) is not running\n");
-  return 0;
+  if (x->lic && cfg_lic_blocked(x->lic, t->vr, t->name))
+    return "the tunnel is blocked by licence";
+  char problems[CFG_MAX_PROBLEMS][CFG_PROBLEM_LEN];
+  if (cfg_tunnel_problems(x->model, t, problems) == 0)
+    return NULL;
+  snprintf(buf, cap, "its configuration is incomplete: %s", problems[0]);
+  return buf;
 }
 
+/* Asks iked to refresh one tunnel's SAs and prints what it did.  0, or -1
+ * (refused) if iked could not. */
+static int clear_one(cli_exec_t *x, const cfg_tunnel_t *t, unsigned phase)
+{
+  char msg[320];
+  cfg_ike_result_t r = x->ike ? cfg_ike_clear(x->ike, t->vr, t->name, phase, msg, sizeof msg) : CFG_IKE_NOT_RUNNING;
+  switch (r) {
+  case CFG_IKE_OK:
+    cfg_out(x, "%s\n", msg);
+    return 0;
+  case CFG_IKE_REFUSED:
+    return cfg_err(x, "Phase %u SAs of ipsec:%s not refreshed: %s", phase, t->name, msg);
+  case CFG_IKE_NOT_RUNNING:
+  case CFG_IKE_SILENT:
+  default:
+    return cfg_err(x, "No phase %u SA to refresh for ipsec:%s: %s", phase, t->name, cfg_ike_unavailable(r));
+  }
+}
+
+/* (ext) ipsec clear sa all: phase 1 (and with it phase 2) of every signaled
+ * tunnel, once per phase-1 SA: tunnels between the same two endpoints
+ * share theirs, and clearing it again would cut the renegotiation short. */
+static int clear_all(cli_exec_t *x)
+{
+  size_t n, asked = 0;
+  int rc = 0;
+  const char **keys = erx_strmap_sorted_keys(x->model->tunnels, &n);
+  if (!keys && erx_strmap_count(x->model->tunnels))
+    return cfg_err(x, "out of memory");
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const cfg_tunnel_t *t = erx_strmap_get(x->model->tunnels, keys[i]), *u = NULL;
+    char why[CFG_PROBLEM_LEN + 64];
+    if (t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL || no_sa_reason(x, t, why, sizeof why))
+      continue;
+    for (size_t j = 0; j < i && !u; j++) {
+      u = erx_strmap_get(x->model->tunnels, keys[j]);
+      if (u->signaling == ERX__CFG__SIGNALING__SIG_MANUAL || no_sa_reason(x, u, why, sizeof why) ||
+          strcmp(u->transport_vr, t->transport_vr) != 0 || strcmp(u->source.value, t->source.value) != 0 ||
+          strcmp(u->destination.value, t->destination.value) != 0)
+        u = NULL;
+    }
+    if (u)
+      continue;
+    asked++;
+    rc = clear_one(x, t, 1);
+  }
+  free(keys);
+  if (!asked)
+    cfg_out(x, "%% No SA to refresh: no signaled tunnel is negotiated\n");
+  return rc;
+}
+
+static int h_clear_sa(cli_exec_t *x, const cli_args_t *a)
+{
+  if (x->replay) /* not journaled; never done at start-up */
+    return 0;
+  const char *word = cli_arg(a, "tunnel-name");
+  if (!word)
+    return clear_all(x);
+  const char *name = tunnel_name(word);
+  unsigned phase = cfg_arg_u32(a, "phase-number");
+  const cfg_tunnel_t *t = cfg_tunnel_get(x->model, x->ctx.vr, name);
+  if (!t)
+    return cfg_err(x, "Tunnel ipsec:%s does not exist in virtual-router %s", name, x->ctx.vr);
+  if (t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL)
+    return cfg_err(x, "Tunnel ipsec:%s is a manual tunnel: it has no IKE SAs to refresh", name);
+  char why[CFG_PROBLEM_LEN + 64];
+  const char *none = no_sa_reason(x, t, why, sizeof why);
+  if (none) {
+    /* the seed clears such a tunnel: not an error, nothing to do */
+    cfg_out(x, "%% No phase %u SA to refresh for ipsec:%s: %s\n", phase, name, none);
+    return 0;
+  }
+  return clear_one(x, t, phase);
+}
 
 static const cli_cmd_t config_cmds[] = {
     {"ipsec local-endpoint A.B.C.D$endpoint-address [transport-virtual-router WORD$tvr-name]", h_local_endpoint, 0,

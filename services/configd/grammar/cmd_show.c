@@ -7,6 +7,7 @@
 
 #include "cfg_check.h"
 #include "cfg_dp.h"
+#include "cfg_ike.h"
 #include "cfg_license.h"
 #include "cfg_tunnel_check.h"
 #include "cfg_writer.h"
@@ -158,6 +159,62 @@ static bool oper_up(const cli_exec_t *x, const cfg_tunnel_t *t)
   return st && st->up;
 }
 
+/* ---- iked's side of signaled tunnels ---- */
+
+/* One IkeStatusRequest per show command.  *res says why there is no reply. */
+static erx_env_t *ike_status(cli_exec_t *x, const char *vr, const char *name, cfg_ike_result_t *res)
+{
+  char why[320];
+  erx_env_t *rep = NULL;
+  *res = x->ike ? cfg_ike_status(x->ike, vr, name, &rep, why, sizeof why) : CFG_IKE_NOT_RUNNING;
+  return *res == CFG_IKE_OK ? rep : NULL;
+}
+
+static bool signaled(const cfg_tunnel_t *t)
+{
+  return t->signaling != ERX__CFG__SIGNALING__SIG_MANUAL;
+}
+
+/* datapathd's reason says no more than that IKE has not installed SAs yet */
+static bool waiting_for_ike(const char *reason)
+{
+  return !reason[0] || strncasecmp(reason, "waiting for IKE", 15) == 0;
+}
+
+/* iked's reason why t is down, or NULL */
+static const char *ike_down_reason(const Erx__Ike__IkeStatusReply *ike, const cfg_tunnel_t *t)
+{
+  const Erx__Ike__TunnelIke *ti = signaled(t) ? cfg_ike_tunnel(ike, t->vr, t->name) : NULL;
+  return ti && ti->last_error[0] ? ti->last_error : NULL;
+}
+
+/* the IKE lines of show ipsec tunnel detail (signaled tunnels iked should hold) */
+static void tunnel_ike(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Ike__IkeStatusReply *ike,
+                       cfg_ike_result_t res, bool error_shown)
+{
+  if (!x->ike || !signaled(t))
+    return;
+  if (!ike) {
+    cfg_out(x, "  IKE:                        unknown (%s)\n", cfg_ike_unavailable(res));
+    return;
+  }
+  const Erx__Ike__TunnelIke *ti = cfg_ike_tunnel(ike, t->vr, t->name);
+  if (!ti) {
+    cfg_out(x, "  IKE:                        not negotiating (iked does not hold this tunnel)\n");
+    return;
+  }
+  cfg_out(x, "  IKE:                        peer %s, phase 1 %s, phase 2 %s", ti->peer[0] ? ti->peer : "-",
+          ti->phase1[0] ? ti->phase1 : "none", ti->phase2[0] ? ti->phase2 : "down");
+  if (ti->phase2_seconds_left)
+    cfg_out(x, " (%u seconds left)", ti->phase2_seconds_left);
+  cfg_out(x, ", %u rekey%s\n", ti->rekeys, ti->rekeys == 1 ? "" : "s");
+  if (ti->inbound_spi || ti->outbound_spi)
+    cfg_out(x, "  IKE SPIs:                   in %u (0x%08x), out %u (0x%08x)\n", ti->inbound_spi, ti->inbound_spi,
+            ti->outbound_spi, ti->outbound_spi);
+  if (ti->last_error[0] && !error_shown)
+    cfg_out(x, "  IKE last error:             %s\n", ti->last_error);
+}
+
 /* One StatsRequest per show command: NULL if datapathd did not answer. */
 static erx_env_t *dp_stats(cli_exec_t *x, const char *vr, const char *name)
 {
@@ -191,7 +248,8 @@ static void counters(cli_exec_t *x, const Erx__Dp__StatsReply *stats, const Erx_
   cfg_out(x, "            errors: policy %" PRIu64 ", other %" PRIu64 "\n", c->out_policy_errors, c->out_other_errors);
 }
 
-static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Dp__StatsReply *stats)
+static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Dp__StatsReply *stats,
+                          const Erx__Ike__IkeStatusReply *ike, cfg_ike_result_t ike_res)
 {
   const cfg_model_t *m = x->model;
   char a1[ERX_ADDR_STRLEN], a2[ERX_ADDR_STRLEN];
@@ -247,8 +305,11 @@ static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Dp__S
     cfg_out(x, "  Interface:                  %s\n", ifname);
   for (size_t i = 0; i < np; i++)
     cfg_out(x, "  Configuration incomplete:   %s\n", problems[i]);
+  const char *ike_reason = up || np || !waiting_for_ike(reason) ? NULL : ike_down_reason(ike, t);
   if (!up && np == 0) {
-    if (reason[0])
+    if (ike_reason)
+      cfg_out(x, "  Down because:               IKE: %s\n", ike_reason);
+    else if (reason[0])
       cfg_out(x, "  Down because:               %s\n", reason);
     else if (blocked(x, t))
       cfg_out(x, "  Down because:               blocked by licence\n");
@@ -257,8 +318,10 @@ static void tunnel_detail(cli_exec_t *x, const cfg_tunnel_t *t, const Erx__Dp__S
     else
       cfg_out(x, "  Down because:               no SA yet (the data-path service datapathd is not running)\n");
   }
-  if (np == 0) /* an incomplete tunnel carries nothing */
+  if (np == 0) { /* an incomplete tunnel carries nothing */
+    tunnel_ike(x, t, ike, ike_res, ike_reason != NULL);
     counters(x, stats, c);
+  }
 }
 
 static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
@@ -286,6 +349,17 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
   size_t n;
   const char **keys = erx_strmap_sorted_keys(m->tunnels, &n);
   erx_env_t *stats = detail && n ? dp_stats(x, only ? x->ctx.vr : NULL, only) : NULL;
+  /* iked only when it has something to add: a signaled tunnel, or in the
+   * table one that is down */
+  bool want_ike = false;
+  for (size_t i = 0; x->ike && i < n && !want_ike; i++) {
+    const cfg_tunnel_t *t = erx_strmap_get(m->tunnels, keys[i]);
+    want_ike = signaled(t) && (!only || (strcmp(t->name, only) == 0 && strcmp(t->vr, x->ctx.vr) == 0)) &&
+               (detail || (!oper_up(x, t) && !blocked(x, t)));
+  }
+  cfg_ike_result_t ike_res = CFG_IKE_NOT_RUNNING;
+  erx_env_t *ike = want_ike ? ike_status(x, only ? x->ctx.vr : NULL, only, &ike_res) : NULL;
+  const Erx__Ike__IkeStatusReply *ir = ike ? ike->ike_status_reply : NULL;
   if (!detail)
     cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", "Tunnel", "Type", "Transport", "Source", "Destination",
             "Transform set", "State");
@@ -294,16 +368,24 @@ static int h_show_tunnel(cli_exec_t *x, const cli_args_t *a)
     if (only && (strcmp(t->name, only) != 0 || strcmp(t->vr, x->ctx.vr) != 0))
       continue;
     if (detail) {
-      tunnel_detail(x, t, stats ? stats->dp_stats_reply : NULL);
+      tunnel_detail(x, t, stats ? stats->dp_stats_reply : NULL, ir, ike_res);
       continue;
     }
     char name[CFG_NAME_MAX + CFG_VR_NAME_MAX + 8];
     tunnel_label(t->vr, t->name, name, sizeof name);
-    cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", name,
-            t->signaling == ERX__CFG__SIGNALING__SIG_MANUAL ? "manual" : "signaled", t->transport_vr,
-            ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-",
-            oper_up(x, t) ? "up" : blocked(x, t) ? "blocked" : "down");
+    bool up = oper_up(x, t);
+    const cfg_dp_tunnel_t *st = up ? NULL : dp_state(x, t);
+    bool ike_says = !up && !blocked(x, t) && (!st || waiting_for_ike(st->reason));
+    const char *ike_reason = ike_says ? ike_down_reason(ir, t) : NULL;
+    char state[320];
+    if (ike_reason) /* why, when all datapathd knows is that IKE has not finished */
+      snprintf(state, sizeof state, "down (IKE: %s)", ike_reason);
+    else
+      snprintf(state, sizeof state, "%s", up ? "up" : blocked(x, t) ? "blocked" : "down");
+    cfg_out(x, "%-28s %-8s %-10s %-16s %-20s %-20s %s\n", name, signaled(t) ? "signaled" : "manual",
+            t->transport_vr, ep_text(&t->source), ep_text(&t->destination), t->tset[0] ? t->tset : "-", state);
   }
+  erx_env_free(ike);
   erx_env_free(stats);
   free(keys);
   return 0;
@@ -343,9 +425,95 @@ static int h_show_license(cli_exec_t *x, const cli_args_t *a)
   return 0;
 }
 
+/* numeric order of dotted quads; unparsable ones last, by text */
+static int addr_cmp(const char *a, const char *b)
+{
+  uint32_t x, y;
+  bool px = erx_ipv4_parse(a, &x), py = erx_ipv4_parse(b, &y);
+  if (px && py)
+    return x < y ? -1 : x > y;
+  if (px != py)
+    return px ? -1 : 1;
+  return strcmp(a, b);
+}
+
+/* by transport VR, remote, local, initiator first */
+static int ike_sa_order(const void *pa, const void *pb)
+{
+  const Erx__Ike__IkeSa *a = *(const Erx__Ike__IkeSa *const *)pa, *b = *(const Erx__Ike__IkeSa *const *)pb;
+  int c = strcmp(a->transport_vr, b->transport_vr);
+  if (!c)
+    c = addr_cmp(a->remote, b->remote);
+  if (!c)
+    c = addr_cmp(a->local, b->local);
+  if (!c)
+    c = (int)b->initiator - (int)a->initiator;
+  return c;
+}
+
+/* 8 bytes as 16 hex digits; absent (not chosen yet) as zeros */
+static const char *cookie_hex(const ProtobufCBinaryData *c, char *buf, size_t cap)
+{
+  size_t n = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < c->len && n + 3 <= cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%02x", c->data[i]);
+  if (!c->len)
+    snprintf(buf, cap, "0000000000000000");
+  return buf;
+}
+
 static int h_show_ike_sa(cli_exec_t *x, const cli_args_t *a)
 {
-  cfg_out(x, "%% The IKE service (iked) is not running: no IKE SAs\n");
+  cfg_ike_result_t res;
+  erx_env_t *rep = ike_status(x, NULL, NULL, &res);
+  if (!rep) {
+    if (res == CFG_IKE_REFUSED)
+      return cfg_err(x, "The IKE service (iked) could not answer: no IKE SAs");
+    cfg_out(x, "%% The IKE service (iked) is not %s: no IKE SAs\n",
+            res == CFG_IKE_NOT_RUNNING ? "running" : "answering");
+    return 0;
+  }
+  const Erx__Ike__IkeStatusReply *r = rep->ike_status_reply;
+  if (!r->n_sas) {
+    cfg_out(x, "No IKE SAs\n");
+    erx_env_free(rep);
+    return 0;
+  }
+  const Erx__Ike__IkeSa **sas = malloc(r->n_sas * sizeof *sas);
+  if (!sas) {
+    erx_env_free(rep);
+    return cfg_err(x, "out of memory");
+  }
+  memcpy(sas, r->sas, r->n_sas * sizeof *sas);
+  qsort(sas, r->n_sas, sizeof *sas, ike_sa_order);
+  bool detail = cli_has(a, "detail");
+  const char *fmt = "%-21s %-21s %-10s %-10s %-4s %-19s %9s %-16s %s\n";
+  cfg_out(x, fmt, "Remote", "Local", "VR", "Direction", "Done", "State", "Remaining", "Local cookie", "Remote cookie");
+  for (size_t i = 0; i < r->n_sas; i++) {
+    const Erx__Ike__IkeSa *sa = sas[i];
+    char remote[48], local[48], left[16], ic[40], rc[40];
+    snprintf(remote, sizeof remote, "%s:%u", sa->remote, sa->remote_port);
+    snprintf(local, sizeof local, "%s:%u", sa->local, sa->local_port);
+    if (sa->done)
+      snprintf(left, sizeof left, "%u", sa->seconds_left);
+    else
+      snprintf(left, sizeof left, "-");
+    cookie_hex(&sa->icookie, ic, sizeof ic);
+    cookie_hex(&sa->rcookie, rc, sizeof rc);
+    cfg_out(x, fmt, remote, local, sa->transport_vr, sa->initiator ? "initiator" : "responder", sa->done ? "yes" : "no",
+            sa->state[0] ? sa->state : "-", left, sa->initiator ? ic : rc, sa->initiator ? rc : ic);
+    if (!detail)
+      continue;
+    cfg_out(x, "    %s mode, proposal %s, NAT-T %s, DPD %s, tunnels", sa->mode[0] ? sa->mode : "main",
+            sa->proposal[0] ? sa->proposal : "-", sa->nat ? "yes (UDP 4500)" : "no",
+            sa->dpd ? "yes" : "no");
+    for (size_t j = 0; j < sa->n_tunnels; j++)
+      cfg_out(x, "%s ipsec:%s", j ? "," : "", sa->tunnels[j]);
+    cfg_out(x, "%s\n", sa->n_tunnels ? "" : " none");
+  }
+  free(sas);
+  erx_env_free(rep);
   return 0;
 }
 
@@ -442,7 +610,8 @@ static const cli_cmd_t exec_cmds[] = {
      "ike-policy-rule=IKE policy rules"},
     {"show ipsec tunnel [ipsec:NAME$tunnel-name] [detail]", h_show_tunnel, 0, "tunnel=IPsec tunnels"},
     {"show ipsec tunnel summary", h_show_tunnel, 0, NULL},
-    {"show ipsec ike-sa", h_show_ike_sa, 0, NULL},
+    {"show ipsec ike-sa [detail]", h_show_ike_sa, 0,
+     "detail=Also the mode, proposal, NAT traversal, DPD and tunnels of each SA"},
     {"show ipsec sa", h_show_sa, 0, NULL},
     {"show license ipsec-tunnels", h_show_license, 0, "license=Licences"},
     {"show virtual-router", h_show_vr, 0, "virtual-router=Virtual routers"},
