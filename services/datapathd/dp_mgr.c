@@ -357,7 +357,9 @@ static bool bring_up(dp_mgr_t *m, mtun_t *mt, const Erx__Cfg__Tunnel *cfg)
   if (cfg->signaling != ERX__CFG__SIGNALING__SIG_MANUAL) {
     /* iked's SAs (dp_mgr_child_set) make it go up */
     t->manual = false;
-    if (!endpoint_addr(cfg->source, "source", &t->src, err, sizeof err)) {
+    if (cfg->source && cfg->source->type != ERX__CFG__ENDPOINT_TYPE__EP_ADDRESS)
+      t->src = 0; /* a name: iked's SAs carry the local endpoint's address */
+    else if (!endpoint_addr(cfg->source, "source", &t->src, err, sizeof err)) {
       set_down(mt, false, err);
       return false;
     }
@@ -493,8 +495,17 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
     child_log(t, cs, "no peer address (the tunnel destination is a name)");
     return;
   }
+  uint32_t src = t->src;
+  if (cs->local && cs->local[0] && !erx_ipv4_parse(cs->local, &src)) {
+    child_log(t, cs, "local is not an IPv4 address");
+    return;
+  }
+  if (!src) {
+    child_log(t, cs, "no local address (the tunnel source is a name)");
+    return;
+  }
   char err[DP_REASON_MAX];
-  dp_rawsock_t *s = sock_get(m, t->transport_vr, t->src, proto, err, sizeof err);
+  dp_rawsock_t *s = sock_get(m, t->transport_vr, src, proto, err, sizeof err);
   if (!s) {
     set_down(mt, true, err);
     return;
@@ -540,6 +551,7 @@ static void child_install(dp_mgr_t *m, mtun_t *mt, const Erx__Ike__ChildSa *cs)
     retired = t->out;
     t->out = sa;
     t->dst = dst;
+    t->src = src;
   }
   t->up = t->out && t->n_in > 0;
   dp_table_unlock(m->tbl);

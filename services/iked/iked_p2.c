@@ -141,8 +141,8 @@ static void qm_done(iked_peer_t *pm, qmx_t *x)
    * (a responder published it with QM2 already) */
   bool early = x->early_in == c[0].spi;
   x->early_in = 0;
-  if ((!early && iked_publish_child(pm->srv, t->vr, t->name, &c[0], x->p1->peer) != 0) ||
-      iked_publish_child(pm->srv, t->vr, t->name, &c[1], x->p1->peer) != 0) {
+  if ((!early && iked_publish_child(pm->srv, t->vr, t->name, &c[0], x->p1->ep->local, x->p1->peer) != 0) ||
+      iked_publish_child(pm->srv, t->vr, t->name, &c[1], x->p1->ep->local, x->p1->peer) != 0) {
     iked_tun_fail(t, "the SAs could not be published");
     return;
   }
@@ -305,7 +305,7 @@ void iked_qm_input(iked_peer_t *pm, p1_t *p, uint32_t msgid, const uint8_t *msg,
     return;
   }
   const ike_child_t *in = ike_qm_inbound_early(q);
-  if (in && c.tun && iked_publish_child(pm->srv, c.tun->vr, c.tun->name, in, p->peer) == 0)
+  if (in && c.tun && iked_publish_child(pm->srv, c.tun->vr, c.tun->name, in, p->ep->local, p->peer) == 0)
     x->early_in = in->spi;
   iked_send(p, out, n);
 }

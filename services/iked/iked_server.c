@@ -163,7 +163,8 @@ static void child_key(char *buf, size_t cap, const char *vr, const char *tunnel,
   snprintf(buf, cap, "sa/%s/%s/%s/%" PRIu32, vr, tunnel, inbound ? "in" : "out", spi);
 }
 
-int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, const ike_child_t *c, uint32_t peer)
+int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, const ike_child_t *c, uint32_t local,
+                       uint32_t peer)
 {
   Erx__Ike__ChildSa cs = ERX__IKE__CHILD_SA__INIT;
   cs.vr = (char *)vr;
@@ -175,8 +176,9 @@ int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, con
   cs.auth_key = (ProtobufCBinaryData){c->keys.auth_len, (uint8_t *)c->keys.auth};
   cs.life_seconds = c->life_seconds;
   cs.life_kilobytes = c->life_kilobytes;
-  char pa[ERX_ADDR_STRLEN];
+  char pa[ERX_ADDR_STRLEN], la[ERX_ADDR_STRLEN];
   cs.peer = (char *)erx_ipv4_format(peer, pa);
+  cs.local = (char *)erx_ipv4_format(local, la);
   cs.encap_sport = c->encap_sport;
   cs.encap_dport = c->encap_dport;
   char key[256];

@@ -34,9 +34,11 @@ void iked_cfg_foreach_tunnel(const iked_server_t *s, void (*fn)(void *arg, const
 size_t iked_cfg_rules(const iked_server_t *s, ike_mm_proposal_t *out, size_t cap);
 /* the global lifetime (seconds, kilobytes) */
 void iked_cfg_global_life(const iked_server_t *s, uint32_t *secs, uint64_t *kb);
-/* peer: the outer destination (host order): the tunnel's, or where a peer
- * with a dynamic address (destination identity) negotiated from */
-int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, const ike_child_t *c, uint32_t peer);
+/* local, peer: the outer source and destination (host order): the
+ * tunnel's addresses, the local endpoint for a source given as a name, or
+ * where a peer with a dynamic address (destination identity) negotiated from */
+int iked_publish_child(iked_server_t *s, const char *vr, const char *tunnel, const ike_child_t *c, uint32_t local,
+                       uint32_t peer);
 void iked_unpublish_child(iked_server_t *s, const char *vr, const char *tunnel, bool inbound, uint32_t spi);
 /* publishes a DpdEvent on topic ike.dpd (not part of the Clone state) */
 void iked_publish_dpd(iked_server_t *s, const char *vr, const char *tunnel, uint32_t peer, uint32_t seq, bool ack);
