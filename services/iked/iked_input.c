@@ -102,6 +102,8 @@ void iked_on_packet(void *arg, iked_sock_t *s, const uint8_t *msg, size_t len, u
         (h.exchange == ISAKMP_XCHG_INFO && !(h.flags & ISAKMP_FLAG_E))) {
       follow_port(p, on4500, port);
       iked_p1_input(pm, p, msg, len);
+    } else if (!p->established && h.exchange == ISAKMP_XCHG_INFO) {
+      iked_p1_unreadable(pm, p);
     }
     return;
   }

@@ -309,12 +309,17 @@ void iked_p1_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len)
   size_t n = 0;
   ike_mm_error_t e = {0};
   char a[ERX_ADDR_STRLEN], names[NAMES_LEN], why[IKE_MM_ERR_LEN + 64];
+  ike_mm_state_t before = ike_mm_state(p->mm);
   switch (ike_mm_input(p->mm, msg, len, out, sizeof out, &n, &e)) {
   case IKE_MM_SEND:
     maybe_float(p);
     iked_send(p, out, n);
-    p->last_tx_ms = iked_now_ms();
-    p->retries = 0;
+    /* only progress restarts the count: a peer repeating its last message
+     * (it cannot read ours: keys differ) must not keep us waiting forever */
+    if (ike_mm_state(p->mm) != before) {
+      p->last_tx_ms = iked_now_ms();
+      p->retries = 0;
+    }
     break;
   case IKE_MM_DONE:
     maybe_float(p);
@@ -426,8 +431,9 @@ static void p1_retransmit(iked_peer_t *pm, p1_t *p, int64_t now)
 {
   char a[ERX_ADDR_STRLEN], why[128];
   if (p->retries >= RETX_MAX) {
-    snprintf(why, sizeof why, "no answer after %d retransmissions (state %s)", RETX_MAX,
-             ike_mm_state_name(ike_mm_state(p->mm)));
+    ike_mm_state_t st = ike_mm_state(p->mm);
+    snprintf(why, sizeof why, "no answer after %d retransmissions (state %s)%s", RETX_MAX, ike_mm_state_name(st),
+             st == IKE_MMS_FINAL_I ? ": no valid MM6 (pre-shared keys differ?)" : "");
     p1_failed(pm, p, why);
     return;
   }
@@ -454,6 +460,19 @@ static void p1_rekey(iked_peer_t *pm, p1_t *p)
     iked_p1_start(pm, t);
     return;
   }
+}
+
+/* An encrypted informational message before phase 1 is done: the peer
+ * answers our last (encrypted) message with a notify under keys we do not
+ * share — what a pre-shared key mismatch looks like (RFC 2409 §5). */
+void iked_p1_unreadable(iked_peer_t *pm, p1_t *p)
+{
+  ike_mm_state_t st = ike_mm_state(p->mm);
+  if (!p->initiator || (st != IKE_MMS_FINAL_I && st != IKE_MMS_AM_FINAL_I))
+    return;
+  p1_failed(pm, p,
+            "authentication failed: the peer answered with an encrypted notify we cannot read "
+            "(pre-shared keys differ?)");
 }
 
 bool iked_p1_tick(iked_peer_t *pm, p1_t *p, int64_t now)

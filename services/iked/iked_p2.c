@@ -282,8 +282,9 @@ void iked_qm_input(iked_peer_t *pm, p1_t *p, uint32_t msgid, const uint8_t *msg,
       iked_qmx_free(x);
   }
   if (!q) {
-    if (c.ignore)
+    if (c.ignore || msgid == p->refused_mid)
       return;
+    p->refused_mid = msgid;
     LOG_WARN("%s: quick mode from %s refused: %s",
              c.tun ? (snprintf(names, sizeof names, "tunnel ipsec:%s", c.tun->name), names)
                    : iked_names_for(pm, p->ep, p->peer, names, sizeof names),

@@ -80,6 +80,7 @@ struct p1 {
   int64_t start_ms, last_tx_ms, est_ms, expire_ms, rekey_ms, last_rx_ms, last_ka_ms;
   unsigned retries;
   uint32_t dpd_seq;
+  uint32_t refused_mid; /* the last quick mode refused: its retransmissions are not logged again */
   qmx_t *qms;
 };
 
@@ -146,6 +147,7 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
 void iked_p1_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len);
 /* retransmissions, time-outs, lifetime, keepalives; false when p was freed */
 bool iked_p1_tick(iked_peer_t *pm, p1_t *p, int64_t now);
+void iked_p1_unreadable(iked_peer_t *pm, p1_t *p);
 bool iked_rcookie(void *ctx, const uint8_t icookie[8], uint32_t peer, uint16_t port, uint8_t out[8]);
 
 /* ---- iked_p2.c ---- */
