@@ -94,16 +94,7 @@ static mm_res_t send_am2(ike_mm_t *mm, const mm_in_t *in, isakmp_sa_t *sa, const
   mm->sa.natt = mm->vid_natt && in->vid_natt;
   mm->sa.dpd = in->vid_dpd;
 
-  mm_dh_job_t job = {.group = mm->chosen.group, .peer = mm->gxi, .peer_len = mm->gx_len};
-  bool ok = mm_dh_run(&job);
-  mm->dh = job.dh;
-  if (!ok)
-    return mm_fail(err, 0, "AM2: Diffie-Hellman: %s", job.err);
-  memcpy(mm->gxr, ike_dh_public(mm->dh), mm->gx_len);
-  mm->nr_len = MM_NONCE_LEN;
-  if (!mm_random(mm, mm->nr, mm->nr_len))
-    return mm_fail(err, 0, "AM2: no random bytes for the nonce");
-  mm_res_t r = mm_derive(mm, &job, err);
+  mm_res_t r = mm_responder_dh(mm, "AM2", err);
   if (r != MM_OK)
     return r;
   uint8_t id_b[IKE_ID_MAX], h[IKE_MAX_HASH];

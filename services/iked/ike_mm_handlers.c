@@ -161,21 +161,25 @@ static mm_res_t take_ke_nonce(ike_mm_t *mm, const mm_in_t *in, const char *what,
   return MM_OK;
 }
 
-mm_res_t mm_r_mm3(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
+mm_res_t mm_responder_dh(ike_mm_t *mm, const char *step, ike_mm_error_t *err)
 {
-  mm_res_t r = take_ke_nonce(mm, in, "MM3", mm->gxi, mm->ni, &mm->ni_len, err);
-  if (r != MM_OK)
-    return r;
   mm_dh_job_t job = {.group = mm->chosen.group, .peer = mm->gxi, .peer_len = mm->gx_len};
   bool ok = mm_dh_run(&job);
   mm->dh = job.dh;
   if (!ok)
-    return mm_fail(err, 0, "MM4: Diffie-Hellman: %s", job.err);
+    return mm_fail(err, 0, "%s: Diffie-Hellman: %s", step, job.err);
   memcpy(mm->gxr, ike_dh_public(mm->dh), mm->gx_len);
   mm->nr_len = MM_NONCE_LEN;
   if (!mm_random(mm, mm->nr, mm->nr_len))
-    return mm_fail(err, 0, "MM4: no random bytes for the nonce");
-  r = mm_derive(mm, &job, err);
+    return mm_fail(err, 0, "%s: no random bytes for the nonce", step);
+  return mm_derive(mm, &job, err);
+}
+
+mm_res_t mm_r_mm3(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
+{
+  mm_res_t r = take_ke_nonce(mm, in, "MM3", mm->gxi, mm->ni, &mm->ni_len, err);
+  if (r == MM_OK)
+    r = mm_responder_dh(mm, "MM4", err);
   if (r != MM_OK)
     return r;
   return send_ke(mm, mm->gxr, mm->nr, mm->nr_len, err);

@@ -207,6 +207,8 @@ bool mm_dh_run(mm_dh_job_t *job);
 /* SKEYID family, the encryption key, the cipher and the phase-1 IV from
  * g^xy and what was exchanged; wipes g^xy. */
 mm_res_t mm_derive(ike_mm_t *mm, mm_dh_job_t *job, ike_mm_error_t *err);
+/* responder: our DH half and nonce against the initiator's g^xi, then SKEYID* */
+mm_res_t mm_responder_dh(ike_mm_t *mm, const char *step, ike_mm_error_t *err);
 /* HASH_I (initiator = true) or HASH_R over an ID payload body. */
 bool mm_auth_hash(const ike_mm_t *mm, bool initiator, const uint8_t *id_b, size_t id_len, uint8_t *out);
 

@@ -14,17 +14,10 @@ PROBE="$ERX_BIN/../tests/dpd_probe"
 [ -x "$PROBE" ] || fail "no $PROBE"
 
 pair_up
-signaled() {
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c 'ipsec transform-set ts esp-aes128-hmac-sha' \
-    -c "ipsec key manual pre-share $3" -c 'key dpd-secret' -c 'exit' \
-    -c 'interface tunnel ipsec:sig' -c "ip address $6 255.255.255.252" -c 'tunnel transform-set ts' \
-    -c "tunnel source $2" -c "tunnel destination $3" -c "tunnel local-identity address $4" \
-    -c "tunnel peer-identity address $5" >"$TMP/cfg.out" || fail "tunnel refused: $(grep -B1 '%' "$TMP/cfg.out")"
-}
 ip -n "$NSA" addr add 203.0.113.1/32 dev lo
 ip -n "$NSB" addr add 203.0.113.2/32 dev lo
-signaled "$RA" 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1
-signaled "$RB" 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2
+signaled_tunnel "$RA" sig esp-aes128-hmac-sha 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 dpd-secret
+signaled_tunnel "$RB" sig esp-aes128-hmac-sha 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 dpd-secret
 wait_up "$RA" sig
 wait_up "$RB" sig
 

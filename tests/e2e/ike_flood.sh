@@ -19,6 +19,8 @@ command -v tcpdump >/dev/null || fail "tcpdump not installed (scripts/install-de
 FLOOD_S=${IKE_FLOOD_SECONDS:-10}
 RATE=${IKE_FLOOD_RATE:-4000}
 RSS_MAX_KB=$((64 * 1024))
+# AddressSanitizer's shadow and quarantine keep freed memory resident
+if ldd "$ERX_BIN/iked" 2>/dev/null | grep -q libasan; then RSS_MAX_KB=$((256 * 1024)); fi
 HALF_OPEN_MAX=256
 
 pair_up
@@ -33,27 +35,14 @@ ip netns exec "$NSC" ping -c 1 -W 2 192.0.2.1 >/dev/null || fail "the flooder ca
 
 # iked's own first main-mode message, captured as the tunnel comes up
 veth=$(ip -n "$NSB" -o link show type veth | awk -F': ' '{sub(/@.*/, "", $2); print $2; exit}')
-ip netns exec "$NSB" timeout 20 tcpdump -n -U -i "$veth" -c 1 -w "$TMP/mm1.pcap" \
-  'udp dst port 500 and udp[26] == 2 and udp[16:4] == 0 and udp[20:4] == 0 and udp[28:4] == 0' 2>"$TMP/tcpdump.err" &
-cap_pid=$!
-BG_PIDS+=("$cap_pid")
-for ((i = 0; i < 100; i++)); do
-  grep -q 'listening on' "$TMP/tcpdump.err" && break
-  kill -0 "$cap_pid" 2>/dev/null || fail "tcpdump exited: $(cat "$TMP/tcpdump.err")"
-  sleep 0.1
-done
+capture_start "$NSB" "$TMP/mm1.pcap" 20 -i "$veth" -c 1 \
+  'udp dst port 500 and udp[26] == 2 and udp[16:4] == 0 and udp[20:4] == 0 and udp[28:4] == 0'
+cap_pid=$CAP_PID
 
-signaled() { # DIR SRC DST LAN_LOCAL LAN_PEER ADDR
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c 'ipsec transform-set ts esp-aes128-hmac-sha' \
-    -c "ipsec key manual pre-share $3" -c 'key lab-secret' -c 'exit' \
-    -c 'interface tunnel ipsec:sig' -c "ip address $6 255.255.255.252" -c 'tunnel transform-set ts' \
-    -c "tunnel source $2" -c "tunnel destination $3" -c "tunnel local-identity address $4" \
-    -c "tunnel peer-identity address $5" >"$TMP/sig.out" || fail "signaled tunnel refused: $(grep -B1 '%' "$TMP/sig.out")"
-}
 ip -n "$NSA" addr add 203.0.113.1/32 dev lo
 ip -n "$NSB" addr add 203.0.113.2/32 dev lo
-signaled "$RA" 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1
-signaled "$RB" 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2
+signaled_tunnel "$RA" sig esp-aes128-hmac-sha 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 lab-secret
+signaled_tunnel "$RB" sig esp-aes128-hmac-sha 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 lab-secret
 wait_up "$RA" sig
 wait_up "$RB" sig
 wait "$cap_pid" || true

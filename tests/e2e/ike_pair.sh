@@ -14,19 +14,10 @@ source "$(dirname "$0")/manual_pair.sh"
 [ -x "$ERX_BIN/iked" ] || fail "no $ERX_BIN/iked (configure with -DERX_IKED=ON)"
 
 pair_up
-# signaled DIR NAME SRC DST LAN_LOCAL LAN_PEER ADDR KEY
-signaled() {
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c "ipsec transform-set ts-$2 esp-3des-hmac-sha" \
-    -c "ipsec key manual pre-share $4" -c "key $8" -c 'exit' \
-    -c "interface tunnel ipsec:$2" -c "ip address $7 255.255.255.252" -c "tunnel transform-set ts-$2" \
-    -c "tunnel source $3" -c "tunnel destination $4" -c "tunnel local-identity address $5" \
-    -c "tunnel peer-identity address $6" -c 'tunnel pfs group 5' >"$TMP/cfg-$2.out" ||
-    fail "signaled tunnel $2 refused: $(grep -B1 '%' "$TMP/cfg-$2.out")"
-}
 ip -n "$NSA" addr add 203.0.113.1/32 dev lo
 ip -n "$NSB" addr add 203.0.113.2/32 dev lo
-signaled "$RA" sig 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 lab-secret
-signaled "$RB" sig 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 lab-secret
+signaled_tunnel "$RA" sig esp-3des-hmac-sha 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 lab-secret 'tunnel pfs group 5'
+signaled_tunnel "$RB" sig esp-3des-hmac-sha 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 lab-secret 'tunnel pfs group 5'
 wait_up "$RA" sig
 wait_up "$RB" sig
 ip netns exec "$NSA" ping -q -c 3 -W 2 -I 203.0.113.1 203.0.113.2 >"$TMP/ping.out" 2>&1 ||
@@ -78,8 +69,8 @@ ip -n "$NSA" addr add 198.51.100.65/30 dev "k$$a"
 ip -n "$NSB" addr add 198.51.100.66/30 dev "k$$b"
 ip -n "$NSA" link set "k$$a" up
 ip -n "$NSB" link set "k$$b" up
-signaled "$RA" bad 198.51.100.65 198.51.100.66 203.0.113.11 203.0.113.12 198.51.100.5 key-of-a
-signaled "$RB" bad 198.51.100.66 198.51.100.65 203.0.113.12 203.0.113.11 198.51.100.6 key-of-b
+signaled_tunnel "$RA" bad esp-3des-hmac-sha 198.51.100.65 198.51.100.66 203.0.113.11 203.0.113.12 198.51.100.5 key-of-a 'tunnel pfs group 5'
+signaled_tunnel "$RB" bad esp-3des-hmac-sha 198.51.100.66 198.51.100.65 203.0.113.12 203.0.113.11 198.51.100.6 key-of-b 'tunnel pfs group 5'
 for ((i = 0; i < 100; i++)); do
   grep -Eiq 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" "$RB/log/iked.log" && break
   sleep 0.1

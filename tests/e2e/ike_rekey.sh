@@ -38,34 +38,15 @@ done
 veth=$(ip -n "$NSB" -o link show type veth | awk -F': ' '{sub(/@.*/, "", $2); print $2; exit}')
 [ -n "$veth" ] || fail "no veth in $NSB"
 cap="$TMP/ike.pcap"
-ip netns exec "$NSB" timeout 170 tcpdump -n -U -i "$veth" -w "$cap" 'udp port 500 or udp port 4500' \
-  2>"$TMP/tcpdump.err" &
-cap_pid=$!
-BG_PIDS+=("$cap_pid")
-for ((i = 0; i < 100; i++)); do
-  grep -q 'listening on' "$TMP/tcpdump.err" && break
-  kill -0 "$cap_pid" 2>/dev/null || fail "tcpdump exited: $(cat "$TMP/tcpdump.err")"
-  sleep 0.1
-done
-grep -q 'listening on' "$TMP/tcpdump.err" || fail "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
+capture_start "$NSB" "$cap" 170 -i "$veth" 'udp port 500 or udp port 4500'
+cap_pid=$CAP_PID
 
-# signaled DIR NAME XF SRC DST LAN_LOCAL LAN_PEER ADDR [EXTRA CLI LINE]
-signaled() {
-  local extra=()
-  [ -z "${9:-}" ] || extra=(-c "$9")
-  "$ERXSH" --dir "$1" -c 'configure terminal' -c "ipsec transform-set ts-$2 $3" \
-    -c "ipsec key manual pre-share $5" -c 'key lab-secret' -c 'exit' \
-    -c "interface tunnel ipsec:$2" -c "ip address $8 255.255.255.252" -c "tunnel transform-set ts-$2" \
-    -c "tunnel source $4" -c "tunnel destination $5" -c "tunnel local-identity address $6" \
-    -c "tunnel peer-identity address $7" "${extra[@]}" >"$TMP/cfg-$2.out" ||
-    fail "signaled tunnel $2 refused: $(grep -B1 '%' "$TMP/cfg-$2.out")"
-}
 ip -n "$NSA" addr add 203.0.113.1/32 dev lo
 ip -n "$NSB" addr add 203.0.113.2/32 dev lo
 ip -n "$NSA" addr add 203.0.113.3/32 dev lo
 ip -n "$NSB" addr add 203.0.113.4/32 dev lo
-signaled "$RA" sig esp-3des-hmac-sha 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 'tunnel pfs group 5'
-signaled "$RB" sig esp-3des-hmac-sha 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 'tunnel pfs group 5'
+signaled_tunnel "$RA" sig esp-3des-hmac-sha 192.0.2.1 192.0.2.2 203.0.113.1 203.0.113.2 198.51.100.1 lab-secret 'tunnel pfs group 5'
+signaled_tunnel "$RB" sig esp-3des-hmac-sha 192.0.2.2 192.0.2.1 203.0.113.2 203.0.113.1 198.51.100.2 lab-secret 'tunnel pfs group 5'
 wait_up "$RA" sig
 wait_up "$RB" sig
 
@@ -150,8 +131,8 @@ echo "ike_rekey: after the rekeys both routers agree on one pair (A->B spi $a_ou
 
 # ---- b. datapathd's soft limit on kilobytes ----
 KB=102400
-signaled "$RA" kb esp-aes128-gcm 192.0.2.1 192.0.2.2 203.0.113.3 203.0.113.4 198.51.100.5 "tunnel lifetime kilobytes $KB"
-signaled "$RB" kb esp-aes128-gcm 192.0.2.2 192.0.2.1 203.0.113.4 203.0.113.3 198.51.100.6 "tunnel lifetime kilobytes $KB"
+signaled_tunnel "$RA" kb esp-aes128-gcm 192.0.2.1 192.0.2.2 203.0.113.3 203.0.113.4 198.51.100.5 lab-secret "tunnel lifetime kilobytes $KB"
+signaled_tunnel "$RB" kb esp-aes128-gcm 192.0.2.2 192.0.2.1 203.0.113.4 203.0.113.3 198.51.100.6 lab-secret "tunnel lifetime kilobytes $KB"
 wait_up "$RA" kb
 wait_up "$RB" kb
 sa_dump "$RA" "$TMP/sa-a.out"
@@ -224,7 +205,7 @@ has 'Operational state: *up' "$ERXSH" --dir "$RA" -c 'show ipsec tunnel ipsec:kb
 sleep 0.5
 kill -INT "$cap_pid" 2>/dev/null || true
 wait "$cap_pid" 2>/dev/null || true
-[ -s "$cap" ] || fail "empty capture: $(cat "$TMP/tcpdump.err")"
+[ -s "$cap" ] || fail "empty capture: $(cat "$cap.err")"
 [ -z "${IKE_REKEY_KEEP:-}" ] || cp "$cap" "$IKE_REKEY_KEEP"
 tshark -n -r "$cap" -Y '_ws.malformed || _ws.expert.severity >= error' >"$TMP/bad.out" 2>"$TMP/tshark.err" ||
   fail "tshark could not read the capture: $(cat "$TMP/tshark.err")"

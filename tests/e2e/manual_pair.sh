@@ -92,3 +92,35 @@ wait_up() {
   "$ERXSH" --dir "$1" -c "show ipsec tunnel ipsec:$2 detail" >&2 || true
   fail "tunnel $2 on $1 did not come up"
 }
+
+# signaled_tunnel DIR NAME TRANSFORM SRC DST LOCAL_ID PEER_ID ADDR KEY [CLI LINE...]:
+# a signaled tunnel ipsec:NAME (its own transform set ts-NAME, a pre-shared
+# key for DST, address identities), configured through erxsh only; extra
+# lines go to the interface's mode
+signaled_tunnel() {
+  local dir=$1 name=$2 xf=$3 src=$4 dst=$5 lid=$6 pid=$7 addr=$8 key=$9 extra=() l
+  shift 9
+  for l in "$@"; do extra+=(-c "$l"); done
+  "$ERXSH" --dir "$dir" -c 'configure terminal' -c "ipsec transform-set ts-$name $xf" \
+    -c "ipsec key manual pre-share $dst" -c "key $key" -c 'exit' \
+    -c "interface tunnel ipsec:$name" -c "ip address $addr 255.255.255.252" -c "tunnel transform-set ts-$name" \
+    -c "tunnel source $src" -c "tunnel destination $dst" -c "tunnel local-identity address $lid" \
+    -c "tunnel peer-identity address $pid" "${extra[@]}" >"$TMP/cfg-$name.out" 2>&1 ||
+    fail "signaled tunnel $name refused: $(grep -B1 '%' "$TMP/cfg-$name.out")"
+}
+
+# capture_start NS FILE SECONDS TCPDUMP_ARGS...: tcpdump in NS into FILE for
+# at most SECONDS, returning once it listens; its pid in CAP_PID
+capture_start() {
+  local ns=$1 file=$2 secs=$3
+  shift 3
+  ip netns exec "$ns" timeout "$secs" tcpdump -n -U -w "$file" "$@" 2>"$file.err" &
+  CAP_PID=$!
+  BG_PIDS+=("$CAP_PID")
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'listening on' "$file.err" && return 0
+    kill -0 "$CAP_PID" 2>/dev/null || fail "tcpdump exited: $(cat "$file.err")"
+    sleep 0.1
+  done
+  fail "tcpdump did not start: $(cat "$file.err")"
+}

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
   qr.local = qi.peer;
   qr.peer = qi.local;
   static uint8_t q1[IKE_QM_MSG_MAX], q2[IKE_QM_MSG_MAX], q3[IKE_QM_MSG_MAX], q4[IKE_QM_MSG_MAX];
-  size_t l1, l2, l3, l4;
+  size_t l1 = 0, l2 = 0, l3 = 0, l4 = 0;
   ike_qm_err_t qe;
   memset(&qe, 0, sizeof qe);
   ike_qm_t *qa = ike_qm_initiate(&si, &qi, q1, sizeof q1, &l1, &qe);
