@@ -21,6 +21,8 @@
 #include "strmap.h"
 
 #define TICK_MS 250
+/* changes that arrive together (a batch of CLI lines) are taken together */
+#define SOON_MS 10
 
 struct iked_server {
   erx_bus_t *bus;
@@ -31,11 +33,20 @@ struct iked_server {
   iked_peer_t *peer;
   iked_dp_watch_t *dpw; /* datapathd's soft-expiry events start rekeys */
   struct event *ev_tick;
+  struct event *ev_soon; /* a configuration change is acted on within SOON_MS, not at the next tick */
   bool synced, dirty;
   char netns_prefix[64];
 };
 
 /* ---- configd's configuration ---- */
+
+static void mark_dirty(iked_server_t *s)
+{
+  s->dirty = true;
+  struct timeval soon = {0, SOON_MS * 1000};
+  if (s->ev_soon && !evtimer_pending(s->ev_soon, NULL))
+    evtimer_add(s->ev_soon, &soon);
+}
 
 static void free_msg(void *p)
 {
@@ -67,14 +78,14 @@ static void on_cfg_set(void *arg, const char *topic, const char *key, const Prot
     return;
   }
   free_msg(old);
-  s->dirty = true;
+  mark_dirty(s);
 }
 
 static void on_cfg_del(void *arg, const char *topic, const char *key)
 {
   iked_server_t *s = arg;
   free_msg(erx_strmap_del(s->mirror, key));
-  s->dirty = true;
+  mark_dirty(s);
 }
 
 static void on_cfg_sync(void *arg, bool synced)
@@ -83,7 +94,7 @@ static void on_cfg_sync(void *arg, bool synced)
   if (synced && !s->synced)
     LOG_INFO("configd's configuration received (%zu objects)", erx_strmap_count(s->mirror));
   s->synced = synced || s->synced;
-  s->dirty = true;
+  mark_dirty(s);
 }
 
 const ProtobufCMessage *iked_cfg_get(const iked_server_t *s, const char *key)
@@ -311,7 +322,8 @@ iked_server_t *iked_server_new(erx_bus_t *bus, const iked_server_opts_t *opts)
   }
   s->mirror = erx_strmap_new();
   s->ev_tick = event_new(erx_bus_base(bus), -1, EV_PERSIST, on_tick, s);
-  if (!s->mirror || !s->ev_tick)
+  s->ev_soon = evtimer_new(erx_bus_base(bus), on_tick, s);
+  if (!s->mirror || !s->ev_tick || !s->ev_soon)
     goto fail;
   char pub_ep[256], snap_ep[256], ctl_ep[256], cfg_pub[256], cfg_snap[256];
   if (erx_endpoint(ERX_SVC_IKED, ERX_SOCK_PUB, true, pub_ep, sizeof pub_ep) ||
@@ -363,6 +375,8 @@ void iked_server_destroy(iked_server_t **s_p)
   erx_strmap_destroy(&s->mirror, free_msg);
   if (s->ev_tick)
     event_free(s->ev_tick);
+  if (s->ev_soon)
+    event_free(s->ev_soon);
   free(s);
   *s_p = NULL;
 }
