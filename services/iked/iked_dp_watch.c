@@ -11,6 +11,7 @@
 struct iked_dp_watch {
   erx_clone_sub_t *sub;
   iked_peer_t *pm;
+  uint64_t epoch; /* datapathd's incarnation, 0 before the first snapshot */
 };
 
 static void on_set(void *arg, const char *topic, const char *key, const ProtobufCMessage *body)
@@ -32,10 +33,20 @@ static void on_del(void *arg, const char *topic, const char *key)
   (void)key;
 }
 
+/* A restarted datapathd reinstalls our SAs from the Clone snapshot, but
+ * its outbound sequence numbers start again at 1, below the peer's replay
+ * window: every tunnel gets new SAs at once. */
 static void on_sync(void *arg, bool synced)
 {
-  (void)arg;
-  (void)synced;
+  iked_dp_watch_t *w = arg;
+  if (!synced)
+    return;
+  uint64_t e = erx_clone_sub_epoch(w->sub);
+  if (w->epoch && e != w->epoch) {
+    LOG_INFO("datapathd restarted: rekeying every tunnel (its outbound sequence numbers started again)");
+    iked_tun_rekey_all(w->pm);
+  }
+  w->epoch = e;
 }
 
 iked_dp_watch_t *iked_dp_watch_new(erx_bus_t *bus, iked_peer_t *pm)

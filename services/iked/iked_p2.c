@@ -369,6 +369,16 @@ void iked_tun_soft_expired(iked_peer_t *pm, const char *vr, const char *tunnel, 
   iked_tun_tick(pm, t, iked_now_ms());
 }
 
+void iked_tun_rekey_all(iked_peer_t *pm)
+{
+  int64_t now = iked_now_ms();
+  for (tun_t *t = pm->tuns; t; t = t->next)
+    if (t->up && !t->rekey_wanted) {
+      t->rekey_wanted = true;
+      iked_tun_tick(pm, t, now);
+    }
+}
+
 void iked_tun_tick(iked_peer_t *pm, tun_t *t, int64_t now)
 {
   char a[ERX_ADDR_STRLEN];

@@ -163,6 +163,8 @@ tun_t *iked_tun_by_spi(iked_peer_t *pm, uint32_t spi, bool inbound);
 /* datapathd says an SA of ours reached its soft limit */
 /* an error notify from the peer: its quick modes in flight fail with it */
 void iked_p2_peer_refused(iked_peer_t *pm, p1_t *p, uint16_t notify);
+/* every tunnel that is up gets new SAs now */
+void iked_tun_rekey_all(iked_peer_t *pm);
 void iked_tun_soft_expired(iked_peer_t *pm, const char *vr, const char *tunnel, uint32_t spi);
 
 /* ---- iked_inform.c ---- */

@@ -168,3 +168,17 @@ wait_up "$RB" sig
 ping_both "after ipsec clear sa ... phase 1"
 echo "ike_pair: ipsec clear sa tunnel ipsec:sig phase 1: cookies $old_lc/$old_rc -> $A_LC/$A_RC, pings cross"
 echo "ike_pair: show and clear ok"
+
+# datapathd on A killed under traffic: the restarted one reinstalls the SAs
+# from iked's Clone state with outbound sequence numbers from 1 again, below
+# B's replay window (2,000 packets went before); iked sees datapathd's new
+# epoch and rekeys, so pings cross again within seconds
+ip netns exec "$NSA" ping -q -c 2000 -i 0.002 -W 1 -I 203.0.113.1 203.0.113.2 >/dev/null 2>&1 || true
+"$ROUTER" restart --dir "$RA" --service datapathd --kill >/dev/null || fail "datapathd did not restart"
+for ((i = 0; i < 20; i++)); do
+  ip netns exec "$NSA" ping -q -c 1 -W 1 -I 203.0.113.1 203.0.113.2 >/dev/null 2>&1 && break
+done
+ip netns exec "$NSA" ping -q -c 3 -W 2 -I 203.0.113.1 203.0.113.2 >"$TMP/ping.out" 2>&1 ||
+  fail "no ping A->B after datapathd restarted: $(cat "$TMP/ping.out"; grep -h 'datapathd restarted' "$RA/log/iked.log")"
+grep -q 'datapathd restarted: rekeying' "$RA/log/iked.log" || fail "iked did not rekey after datapathd restarted"
+echo "ike_pair: datapathd killed under traffic on A: iked rekeyed, pings cross"
