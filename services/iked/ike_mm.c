@@ -159,6 +159,7 @@ static ike_mm_t *mm_new(const ike_mm_cfg_t *cfg, bool initiator, bool aggressive
   mm->rand_ctx = cfg->rand_ctx;
   mm->vid_dpd = cfg->vid_dpd;
   mm->vid_natt = cfg->vid_natt;
+  mm->vid_erx = cfg->vid_erx;
   mm->psk_fn = cfg->psk;
   mm->psk_id_fn = cfg->psk_id;
   mm->psk_ctx = cfg->psk_ctx;

@@ -173,6 +173,7 @@ typedef struct ike_mm_cfg {
   void *rand_ctx;
   bool vid_dpd;             /* send the RFC 3706 vendor ID */
   bool vid_natt;            /* send the RFC 3947 vendor ID (and do NAT-D) */
+  bool vid_erx;             /* send ike_mm_vid_erx: the peer then knows our collision rule */
   /* the ID we send; type 0 (or ID_IPV4_ADDR with len 0) = ID_IPV4_ADDR of
    * local_addr (`tunnel source`) */
   ike_mm_id_t local_id;
@@ -283,6 +284,11 @@ const char *ike_mm_state_name(ike_mm_state_t s);
 /* Both cookies of the negotiation (8 bytes each), for the caller's table. */
 const uint8_t *ike_mm_icookie(const ike_mm_t *mm);
 const uint8_t *ike_mm_rcookie(const ike_mm_t *mm);
+
+/* erx-ipsec's own vendor ID, and whether a cleartext message carries a
+ * given one (false for anything that does not parse). */
+extern const uint8_t ike_mm_vid_erx[16];
+bool ike_mm_has_vid(const uint8_t *msg, size_t len, const uint8_t vid[16]);
 
 /* Wipes every secret and frees (NULL is fine). */
 void ike_mm_free(ike_mm_t *mm);

@@ -17,6 +17,21 @@ static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0
 static const uint8_t vid_dpd[16] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00};
 enum { VID_DPD_FIXED = 14 };
+/* MD5("erx-ipsec IKEv1") */
+const uint8_t ike_mm_vid_erx[16] = {0x8e, 0xb1, 0xae, 0xc2, 0xfd, 0xf4, 0x27, 0xfb,
+                                    0x71, 0xb2, 0x57, 0xc4, 0x5d, 0xaf, 0xbf, 0xd7};
+
+bool ike_mm_has_vid(const uint8_t *msg, size_t len, const uint8_t vid[16])
+{
+  isakmp_msg_t m;
+  isakmp_error_t e;
+  if (isakmp_parse_message(msg, len, &m, &e) != ISAKMP_OK)
+    return false;
+  for (unsigned i = 0; i < m.n; i++)
+    if (m.pl[i].type == ISAKMP_PL_VID && m.pl[i].len == 16 && memcmp(m.pl[i].body, vid, 16) == 0)
+      return true;
+  return false;
+}
 
 void mm_put_hdr(isakmp_wbuf_t *w, const ike_mm_t *mm, uint8_t flags, uint8_t next)
 {
@@ -31,6 +46,8 @@ void mm_put_vids(isakmp_wbuf_t *w, const ike_mm_t *mm)
 {
   if (mm->vid_dpd)
     isakmp_put_vid(w, vid_dpd, sizeof vid_dpd);
+  if (mm->vid_erx)
+    isakmp_put_vid(w, ike_mm_vid_erx, sizeof ike_mm_vid_erx);
   /* RFC 3947 §3.1: the responder answers with the ID only when it got it */
   if (mm->vid_natt && (mm->sa.initiator || mm->peer_natt))
     isakmp_put_vid(w, vid_natt, sizeof vid_natt);

@@ -53,6 +53,7 @@ struct ike_mm {
   ike_mm_rand_fn rand;
   void *rand_ctx;
   bool vid_dpd, vid_natt;  /* ours, from the configuration */
+  bool vid_erx;            /* say we are erx-ipsec (collision rule, iked_p1.c) */
   bool peer_natt;          /* the peer sent the RFC 3947 vendor ID */
   uint16_t natd_lport, natd_pport; /* ports as the negotiation started: NAT-D hashes */
   ike_mm_id_t local_id;    /* what we send (never type 0: resolved at start) */

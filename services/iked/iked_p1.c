@@ -106,6 +106,7 @@ static ike_mm_cfg_t mm_cfg(iked_peer_t *pm, iked_ep_t *ep, const tun_t *t)
                         .rcookie = iked_rcookie,
                         .rcookie_ctx = pm,
                         .vid_dpd = true,
+                        .vid_erx = true,
                         .vid_natt = ep->s4500 != NULL};
 }
 
@@ -310,6 +311,8 @@ void iked_p1_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len)
   ike_mm_error_t e = {0};
   char a[ERX_ADDR_STRLEN], names[NAMES_LEN], why[IKE_MM_ERR_LEN + 64];
   ike_mm_state_t before = ike_mm_state(p->mm);
+  if (!p->peer_erx && len > 19 && !(msg[19] & ISAKMP_FLAG_E)) /* MM2 / AM2 */
+    p->peer_erx = ike_mm_has_vid(msg, len, ike_mm_vid_erx);
   switch (ike_mm_input(p->mm, msg, len, out, sizeof out, &n, &e)) {
   case IKE_MM_SEND:
     maybe_float(p);
@@ -385,9 +388,16 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
   }
   p1_t *mine = iked_p1_find(pm, ep, from, false);
   if (mine && mine->initiator) {
-    /* both sides started: the lower address keeps its own negotiation */
-    if (ep->local < from) {
-      LOG_DEBUG("phase 1 from %s ignored: ours to it goes on (lower address)", iked_ip(from, a));
+    /* both sides started.  Another implementation keeps its own (strongSwan
+     * and Libreswan do): we yield, or both would end up with two.  Between
+     * two erx-ipsec routers (our vendor ID) the lower initiator cookie goes
+     * on — not the lower address: across a NAT the two sides see different
+     * address pairs and each could think itself the lower.  A peer whose
+     * first message comes from another port than the one we send to is
+     * behind a NAT that will not let ours in: its negotiation goes on. */
+    if (ike_mm_has_vid(msg, len, ike_mm_vid_erx) && port == mine->peer_port &&
+        memcmp(ike_mm_icookie(mine->mm), msg, 8) < 0) {
+      LOG_DEBUG("phase 1 from %s ignored: ours to it goes on (lower cookie)", iked_ip(from, a));
       /* our first message may have come before the peer was configured:
        * send it again now rather than at the next retransmission */
       uint8_t out[IKE_MM_MSG_MAX];
@@ -422,6 +432,7 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
     ike_mm_free(mm);
     return;
   }
+  p->peer_erx = ike_mm_has_vid(msg, len, ike_mm_vid_erx);
   LOG_INFO("%s: phase 1 (%s mode) from %s accepted (responder)", iked_names_for(pm, ep, from, names, sizeof names),
            exchange == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", iked_ip(from, a));
   iked_send(p, out, n);

@@ -213,6 +213,7 @@ void iked_qm_start(iked_peer_t *pm, tun_t *t, p1_t *p)
 typedef struct lookup_ctx {
   iked_peer_t *pm;
   p1_t *p1;
+  uint32_t msgid; /* of the peer's QM1 */
   tun_t *tun;
   bool ignore;
 } lookup_ctx_t;
@@ -227,8 +228,10 @@ static const ike_qm_cfg_t *qm_lookup(void *arg, const ike_p1sa_t *p1, const ike_
         !ike_qm_ident_equal(&t->qcfg.local, idcr))
       continue;
     if (t->qm_init && !t->qm_init->done) {
-      /* both sides started quick mode: the lower address keeps its own */
-      if (t->ep->local < t->dst) {
+      /* both sides started quick mode: another implementation keeps its
+       * own, so we yield; between erx-ipsec routers the lower message ID
+       * goes on (both sides know both; addresses differ across a NAT) */
+      if (c->p1->peer_erx && t->qm_init->msgid < c->msgid) {
         c->ignore = true;
         return NULL;
       }
@@ -274,7 +277,7 @@ void iked_qm_input(iked_peer_t *pm, p1_t *p, uint32_t msgid, const uint8_t *msg,
     }
     return;
   }
-  lookup_ctx_t c = {.pm = pm, .p1 = p};
+  lookup_ctx_t c = {.pm = pm, .p1 = p, .msgid = msgid};
   ike_qm_t *q = ike_qm_respond(&p->sa, qm_lookup, &c, msg, len, out, sizeof out, &n, &e);
   for (qmx_t *x = p->qms, *next; x; x = next) {
     next = x->next;

@@ -1,7 +1,8 @@
 /* iked's negotiation driver: a signaled tunnel whose configuration is
  * complete is brought up at once (main mode, then quick mode with its
  * transform set) and its child SAs published.  Either side may start;
- * collisions go to the side with the lower address.  Retransmission every
+ * when both do, the exchange with the lower initiator cookie (phase 1) or
+ * message ID (quick mode) goes on: both sides agree even across a NAT.  Retransmission every
  * 2 s, 5 times; re-initiation with back-off (1 s doubling to 60 s).
  */
 #pragma once

@@ -75,6 +75,7 @@ struct p1 {
   ike_mm_t *mm;
   tun_t *owner; /* the tunnel that started it (initiator), else NULL */
   bool initiator, established, notify_logged, aggressive, rekeying;
+  bool peer_erx; /* the peer sent erx-ipsec's vendor ID: it follows our collision rules */
   ike_p1sa_t sa; /* once established */
   char ckey[17];
   int64_t start_ms, last_tx_ms, est_ms, expire_ms, rekey_ms, last_rx_ms, last_ka_ms;
