@@ -186,13 +186,7 @@ static mm_res_t am_i_am2(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
     return r;
 
   /* AM2 is taken: from here a fault fails the negotiation */
-  if (in->responder_lifetime && in->responder_lifetime < chosen.lifetime_s)
-    chosen.lifetime_s = in->responder_lifetime;
-  memcpy(mm->sa.rcookie, in->hdr.rcookie, ISAKMP_COOKIE_LEN);
-  mm->chosen = chosen;
-  mm->peer_natt = in->vid_natt;
-  mm->sa.natt = natt;
-  mm->sa.dpd = in->vid_dpd;
+  mm_take_reply(mm, in, chosen, natt);
   mm_natd_apply(mm, &nd);
   memcpy(mm->gxr, in->ke->body, mm->gx_len);
   memcpy(mm->nr, in->nonce->body, in->nonce->len);

@@ -112,6 +112,17 @@ static mm_res_t send_ke(ike_mm_t *mm, const uint8_t *gx, const uint8_t *nonce, s
   return mm_finish_plain(mm, &w, err);
 }
 
+void mm_take_reply(ike_mm_t *mm, const mm_in_t *in, ike_mm_proposal_t chosen, bool natt)
+{
+  if (in->responder_lifetime && in->responder_lifetime < chosen.lifetime_s)
+    chosen.lifetime_s = in->responder_lifetime;
+  memcpy(mm->sa.rcookie, in->hdr.rcookie, ISAKMP_COOKIE_LEN);
+  mm->chosen = chosen;
+  mm->peer_natt = in->vid_natt;
+  mm->sa.natt = natt;
+  mm->sa.dpd = in->vid_dpd;
+}
+
 mm_res_t mm_i_mm2(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
 {
   isakmp_sa_t *sa = NULL;
@@ -122,13 +133,7 @@ mm_res_t mm_i_mm2(ike_mm_t *mm, const mm_in_t *in, ike_mm_error_t *err)
   free(sa);
   if (r != MM_OK)
     return r;
-  if (in->responder_lifetime && in->responder_lifetime < chosen.lifetime_s)
-    chosen.lifetime_s = in->responder_lifetime;
-  memcpy(mm->sa.rcookie, in->hdr.rcookie, ISAKMP_COOKIE_LEN);
-  mm->chosen = chosen;
-  mm->peer_natt = in->vid_natt;
-  mm->sa.natt = mm->vid_natt && in->vid_natt;
-  mm->sa.dpd = in->vid_dpd;
+  mm_take_reply(mm, in, chosen, mm->vid_natt && in->vid_natt);
 
   mm_dh_job_t job = {.group = chosen.group};
   if (!mm_dh_run(&job))

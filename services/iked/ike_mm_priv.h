@@ -208,6 +208,9 @@ bool mm_dh_run(mm_dh_job_t *job);
 /* SKEYID family, the encryption key, the cipher and the phase-1 IV from
  * g^xy and what was exchanged; wipes g^xy. */
 mm_res_t mm_derive(ike_mm_t *mm, mm_dh_job_t *job, ike_mm_error_t *err);
+/* initiator: the responder's answer (MM2, AM2) is taken: its choice, the
+ * smaller lifetime, its cookie, the peer's vendor IDs */
+void mm_take_reply(ike_mm_t *mm, const mm_in_t *in, ike_mm_proposal_t chosen, bool natt);
 /* responder: our DH half and nonce against the initiator's g^xi, then SKEYID* */
 mm_res_t mm_responder_dh(ike_mm_t *mm, const char *step, ike_mm_error_t *err);
 /* HASH_I (initiator = true) or HASH_R over an ID payload body. */
