@@ -331,6 +331,8 @@ void iked_p1_input(iked_peer_t *pm, p1_t *p, const uint8_t *msg, size_t len)
       p1_established(pm, p);
     break;
   case IKE_MM_IGNORED:
+    if (e.peer_notify && e.peer_notify < ISAKMP_N_CONNECTED)
+      p->peer_refused = true; /* unauthenticated: it only weighs in a collision */
     if (e.peer_notify && !p->notify_logged) {
       p->notify_logged = true;
       LOG_WARN("%s: peer %s says %s during phase 1 (unauthenticated notify): %s",
@@ -376,6 +378,33 @@ static void refused_log(iked_peer_t *pm, iked_ep_t *ep, uint32_t from, const cha
            why);
 }
 
+/* our first message again now rather than at the next retransmission (it
+ * may have come before the peer was configured) */
+static void resend_first(p1_t *mine)
+{
+  uint8_t out[IKE_MM_MSG_MAX];
+  size_t n = 0;
+  ike_mm_state_t st = ike_mm_state(mine->mm);
+  if ((st == IKE_MMS_SA_I || st == IKE_MMS_AM_SA_I) && ike_mm_last(mine->mm, out, sizeof out, &n)) {
+    iked_send(mine, out, n);
+    mine->last_tx_ms = iked_now_ms();
+  }
+}
+
+/* Both sides started.  Another implementation keeps its own (strongSwan and
+ * Libreswan do): we yield, or both would end up with two.  Between two
+ * erx-ipsec routers (our vendor ID) the lower initiator cookie goes on — not
+ * the lower address: across a NAT the two sides see different address pairs
+ * and each could think itself the lower.  Ours does not go on when the peer
+ * behind it is behind a NAT that will not let ours in (its first message
+ * comes from another port than the one we send to), or when the peer already
+ * refused ours. */
+static bool ours_goes_on(const p1_t *mine, const uint8_t *msg, size_t len, uint16_t port)
+{
+  return !mine->peer_refused && port == mine->peer_port && ike_mm_has_vid(msg, len, ike_mm_vid_erx) &&
+         memcmp(ike_mm_icookie(mine->mm), msg, 8) < 0;
+}
+
 void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t len, uint32_t from, uint16_t port,
                    uint8_t exchange)
 {
@@ -387,34 +416,12 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
     return;
   }
   p1_t *mine = iked_p1_find(pm, ep, from, false);
-  if (mine && mine->initiator) {
-    /* both sides started.  Another implementation keeps its own (strongSwan
-     * and Libreswan do): we yield, or both would end up with two.  Between
-     * two erx-ipsec routers (our vendor ID) the lower initiator cookie goes
-     * on — not the lower address: across a NAT the two sides see different
-     * address pairs and each could think itself the lower.  A peer whose
-     * first message comes from another port than the one we send to is
-     * behind a NAT that will not let ours in: its negotiation goes on. */
-    if (ike_mm_has_vid(msg, len, ike_mm_vid_erx) && port == mine->peer_port &&
-        memcmp(ike_mm_icookie(mine->mm), msg, 8) < 0) {
-      LOG_DEBUG("phase 1 from %s ignored: ours to it goes on (lower cookie)", iked_ip(from, a));
-      /* our first message may have come before the peer was configured:
-       * send it again now rather than at the next retransmission */
-      uint8_t out[IKE_MM_MSG_MAX];
-      size_t n = 0;
-      ike_mm_state_t st = ike_mm_state(mine->mm);
-      if ((st == IKE_MMS_SA_I || st == IKE_MMS_AM_SA_I) && ike_mm_last(mine->mm, out, sizeof out, &n)) {
-        iked_send(mine, out, n);
-        mine->last_tx_ms = iked_now_ms();
-      }
-      return;
-    }
-    LOG_INFO("%s: both sides started phase 1; the peer's goes on", iked_names_for(pm, ep, from, names, sizeof names));
-    tun_t *t = mine->owner;
-    mine->owner = NULL;
-    if (t)
-      t->p1_init = NULL;
-    iked_p1_free(pm, mine);
+  if (mine && !mine->initiator)
+    mine = NULL;
+  if (mine && ours_goes_on(mine, msg, len, port)) {
+    LOG_DEBUG("phase 1 from %s ignored: ours to it goes on (lower cookie)", iked_ip(from, a));
+    resend_first(mine);
+    return;
   }
   uint8_t out[IKE_MM_MSG_MAX];
   size_t n = 0;
@@ -422,10 +429,21 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
   ike_mm_cfg_t c = mm_cfg(pm, ep, NULL);
   ike_mm_t *mm = ike_mm_respond(&c, msg, len, from, port, out, sizeof out, &n, &e);
   if (!mm) {
+    /* refused: ours, if any, stays the only chance */
     refused_log(pm, ep, from, e.msg);
     if (n)
       iked_sock_send(ep->s500, from, port, out, n);
+    if (mine)
+      resend_first(mine);
     return;
+  }
+  if (mine) {
+    LOG_INFO("%s: both sides started phase 1; the peer's goes on", iked_names_for(pm, ep, from, names, sizeof names));
+    tun_t *t = mine->owner;
+    mine->owner = NULL;
+    if (t)
+      t->p1_init = NULL;
+    iked_p1_free(pm, mine);
   }
   p1_t *p = p1_add(pm, ep, from, port, mm, false);
   if (!p) {

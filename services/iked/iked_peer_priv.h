@@ -76,6 +76,7 @@ struct p1 {
   tun_t *owner; /* the tunnel that started it (initiator), else NULL */
   bool initiator, established, notify_logged, aggressive, rekeying;
   bool peer_erx; /* the peer sent erx-ipsec's vendor ID: it follows our collision rules */
+  bool peer_refused; /* an (unauthenticated) error notify came back: ours yields in a collision */
   ike_p1sa_t sa; /* once established */
   char ckey[17];
   int64_t start_ms, last_tx_ms, est_ms, expire_ms, rekey_ms, last_rx_ms, last_ka_ms;
