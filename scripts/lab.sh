@@ -74,7 +74,7 @@ EOF
 down() {
   local i
   for i in 1 2; do
-    [[ -f $DIR/host$i/router.env ]] && "$ROUTER" stop --dir "$DIR/host$i" >/dev/null 2>&1 || true
+    if [[ -f $DIR/host$i/router.env ]]; then "$ROUTER" stop --dir "$DIR/host$i" >/dev/null 2>&1 || true; fi
     # the routers' VR namespaces are named after theirs
     ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$NS-host$i(-|$)" | xargs -r -n1 ip netns del || true
   done
