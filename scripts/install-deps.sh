@@ -10,7 +10,8 @@ PACKAGES=(
   libcriterion-dev libedit-dev
   clang libclang-rt-14-dev
   iproute2 iputils-ping procps util-linux python3 tmux docker-compose
-  tshark iperf3 tcpdump
+  tshark iperf3 tcpdump openssl
+  nftables # tests/e2e/ike_natt.sh: a real NAT (masquerade) between two routers
   # interop peers (tests/e2e/ike_strongswan.sh, ike_libreswan.sh): strongSwan
   # installed; Libreswan's package conflicts with it, so only its libraries
   # here and the package itself unpacked beside (below)
