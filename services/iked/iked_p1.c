@@ -437,12 +437,13 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
       resend_first(mine);
     return;
   }
+  tun_t *owner = NULL;
   if (mine) {
     LOG_INFO("%s: both sides started phase 1; the peer's goes on", iked_names_for(pm, ep, from, names, sizeof names));
-    tun_t *t = mine->owner;
+    owner = mine->owner;
     mine->owner = NULL;
-    if (t)
-      t->p1_init = NULL;
+    if (owner)
+      owner->p1_init = NULL;
     iked_p1_free(pm, mine);
   }
   p1_t *p = p1_add(pm, ep, from, port, mm, false);
@@ -450,6 +451,11 @@ void iked_p1_first(iked_peer_t *pm, iked_ep_t *ep, const uint8_t *msg, size_t le
     ike_mm_free(mm);
     return;
   }
+  /* the tunnel that yielded now waits on this one: its failure (a wrong
+   * key, say) backs the tunnel off instead of restarting it every tick */
+  p->owner = owner;
+  if (owner)
+    owner->p1_init = p;
   p->peer_erx = ike_mm_has_vid(msg, len, ike_mm_vid_erx);
   LOG_INFO("%s: phase 1 (%s mode) from %s accepted (responder)", iked_names_for(pm, ep, from, names, sizeof names),
            exchange == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", iked_ip(from, a));

@@ -81,7 +81,7 @@ sleep 2
 has 'Operational state: *up' "$ERXSH" --dir "$RA" -c 'show ipsec tunnel ipsec:bad detail' &&
   fail "a tunnel with mismatched keys came up"
 grep -Eq 'key-of-[ab]' "$RA/log/iked.log" "$RB/log/iked.log" && fail "a key appears in iked's log"
-grep -Ehi 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" "$RB/log/iked.log" | head -n 1
+grep -Ehi -m 1 'ipsec:bad.*authentication.failed' "$RA/log/iked.log" || true
 has 'Operational state: *up' "$ERXSH" --dir "$RA" -c 'show ipsec tunnel ipsec:sig detail' ||
   fail "the good tunnel went down"
 echo "ike_pair: ok"
