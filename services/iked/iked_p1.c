@@ -255,7 +255,7 @@ static void p1_failed(iked_peer_t *pm, p1_t *p, const char *why)
     tun_t *t = p->owner;
     p->owner = NULL;
     t->p1_init = NULL;
-    iked_tun_fail(t, "phase 1 with %s failed: %s", iked_ip(p->peer, a), why);
+    iked_tun_fail(t, "phase 1%s with %s failed: %s", p->initiator ? "" : " (responder)", iked_ip(p->peer, a), why);
     /* the other tunnels to that peer say nothing: they wait for the next attempt */
   } else {
     LOG_WARN("%s: phase 1 (responder) with %s failed: %s", iked_names_for(pm, p->ep, p->peer, names, sizeof names),
